@@ -1,0 +1,1 @@
+"""Authentication: API keys, browser sessions, login and logout."""

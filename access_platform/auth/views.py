@@ -1,0 +1,106 @@
+"""Views for browser login, logout and the current session."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import colander
+from pyramid.security import NO_PERMISSION_REQUIRED
+from pyramid.view import view_config
+
+from access_platform.auth import services
+from access_platform.auth.models import BrowserSession
+from access_platform.auth.resources import LoginResource, LogoutResource, SessionResource
+from access_platform.errors import ApiError, problem_type
+from access_platform.payloads import StrictString, validated_body
+from access_platform.rbac.permissions import AUTHENTICATED
+from access_platform.users.representation import user_json
+
+LOGIN_FAILED = problem_type("login-failed")
+
+
+class LoginSchema(colander.MappingSchema):
+    user_name = colander.SchemaNode(StrictString(), validator=colander.Length(min=1, max=255))
+    password = colander.SchemaNode(StrictString(), validator=colander.Length(min=1, max=1024))
+
+
+def session_json(request: Any) -> dict[str, Any]:
+    identity = request.identity
+    return {
+        "auth_method": identity.method,
+        "credential_id": identity.credential_id,
+        "user": user_json(request, identity.user),
+        "csrf_token": identity.csrf_token,
+    }
+
+
+@view_config(
+    context=LoginResource,
+    request_method="POST",
+    permission=NO_PERMISSION_REQUIRED,
+    renderer="json",
+)
+def login(context: LoginResource, request: Any) -> dict[str, Any]:
+    """Check a user name and password, start a session and set its cookie."""
+    body = validated_body(request, LoginSchema())
+    user = services.authenticate_password(request.dbsession, body["user_name"], body["password"])
+    if user is None:
+        # One answer for unknown users, wrong passwords and deactivated
+        # users, so that login does not reveal which accounts exist.
+        raise ApiError(
+            401,
+            "The user name or password is incorrect, or the account is not active.",
+            type=LOGIN_FAILED,
+            title="Login failed",
+        )
+
+    settings = request.registry.settings
+    max_age = settings["access_platform.session.max_age_seconds"]
+    started = services.start_session(request.dbsession, user, max_age, request.client_addr)
+    request.response.set_cookie(
+        settings["access_platform.session.cookie_name"],
+        started.token,
+        max_age=max_age,
+        path="/api/v1",
+        secure=settings["access_platform.session.cookie_secure"],
+        httponly=True,
+        samesite=settings["access_platform.session.cookie_samesite"],
+    )
+    return {
+        "auth_method": "session",
+        "credential_id": started.browser_session.id,
+        "user": user_json(request, user),
+        "csrf_token": started.browser_session.csrf_token,
+        "expires_at": started.browser_session.expires_at,
+    }
+
+
+@view_config(
+    context=SessionResource, request_method="GET", permission=AUTHENTICATED, renderer="json"
+)
+def current_session(context: SessionResource, request: Any) -> dict[str, Any]:
+    """Return who the caller is, how they authenticated, and the CSRF token for cookie sessions."""
+    return session_json(request)
+
+
+@view_config(context=LogoutResource, request_method="POST", permission=AUTHENTICATED)
+def logout(context: LogoutResource, request: Any) -> Any:
+    """End the caller's browser session on the server and clear its cookie."""
+    identity = request.identity
+    if identity.method != "session":
+        raise ApiError(
+            409,
+            f"This request was authenticated by {identity.method}, not by a session cookie; "
+            "there is no session to log out of.",
+            type=problem_type("not-a-session"),
+            title="No session to end",
+        )
+
+    services.end_session(request.dbsession.get(BrowserSession, identity.credential_id))
+
+    response = request.response
+    response.status_code = 204
+    response.content_type = None
+    cookie_name = request.registry.settings["access_platform.session.cookie_name"]
+    response.delete_cookie(cookie_name, path="/api/v1")
+    return response

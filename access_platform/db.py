@@ -1,0 +1,169 @@
+"""Database engine, ORM base and the per-request session.
+
+Each request gets one SQLAlchemy session joined to the request's
+transaction manager (pyramid_tm), so a view never commits by itself: the
+transaction commits when the view returns and aborts when it raises.
+pyramid_retry re-runs a request whose transaction failed with a
+serialization failure or deadlock, which zope.sqlalchemy marks as
+retryable. The schema is owned by Alembic; nothing here creates tables.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import transaction
+import zope.sqlalchemy
+from sqlalchemy import DateTime, MetaData, TypeDecorator, create_engine, event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+log = logging.getLogger(__name__)
+
+# Stable constraint names, so that Alembic migrations can refer to them on
+# both SQLite and PostgreSQL.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def new_id() -> str:
+    """Return a new opaque identifier (a random UUID in canonical text form)."""
+    return str(uuid.uuid4())
+
+
+def utcnow() -> datetime:
+    """Return the current time, timezone-aware in UTC."""
+    return datetime.now(UTC)
+
+
+def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+    finally:
+        cursor.close()
+
+
+def create_db_engine(settings: dict[str, Any]) -> Engine:
+    """Create the engine for ``sqlalchemy.url``.
+
+    SQLite gets WAL mode (readers do not block the writer), enforced foreign
+    keys and a busy timeout of five seconds on every connection; the
+    database file's folder is created if missing.
+    """
+    url: str = settings["sqlalchemy.url"]
+    if url.startswith("sqlite"):
+        database = make_url(url).database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url)
+        event.listen(engine, "connect", _enable_sqlite_pragmas)
+        return engine
+
+    return create_engine(
+        url,
+        pool_size=settings["sqlalchemy.pool_size"],
+        pool_pre_ping=True,
+    )
+
+
+def describe_url(engine: Engine) -> str:
+    """Return the engine URL with any password hidden, for log lines."""
+    return engine.url.render_as_string(hide_password=True)
+
+
+def new_session_factory(engine: Engine) -> sessionmaker[Session]:
+    # Objects stay readable after commit, so a view or command can still
+    # render what it just stored.
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def bind_session(
+    session_factory: sessionmaker[Session], manager: transaction.TransactionManager
+) -> Session:
+    """Return a new session joined to ``manager``'s transactions."""
+    session = session_factory()
+    zope.sqlalchemy.register(session, transaction_manager=manager)
+    return session
+
+
+@contextmanager
+def session_scope(session_factory: sessionmaker[Session]) -> Iterator[Session]:
+    """Yield a session in a transaction of its own, committed when the block ends without error.
+
+    For work outside a request: command-line tools and test set-up.
+    """
+    manager = transaction.TransactionManager(explicit=True)
+    with manager:
+        yield bind_session(session_factory, manager)
+
+
+def includeme(config: Any) -> None:
+    """Set up the engine, pyramid_tm, pyramid_retry and ``request.dbsession``."""
+    settings = config.get_settings()
+    settings["tm.manager_hook"] = "pyramid_tm.explicit_manager"
+    # pyramid_tm would otherwise authenticate every request before the
+    # exception views are in place, so a database outage there would
+    # escape as a bare 500 instead of the 503 the error views give.
+    settings["tm.annotate_user"] = False
+    settings.setdefault("retry.attempts", "3")
+
+    config.include("pyramid_tm")
+    config.include("pyramid_retry")
+
+    engine = create_db_engine(settings)
+    session_factory = new_session_factory(engine)
+    config.registry.db_engine = engine
+    config.registry.db_session_factory = session_factory
+
+    def dbsession(request: Any) -> Session:
+        return bind_session(session_factory, request.tm)
+
+    config.add_request_method(dbsession, reify=True)
+    log.info("database: %s", describe_url(engine))
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC and always returned timezone-aware.
+
+    SQLite has no timezone-aware type and returns naive values; this type
+    stores naive UTC there and restores the UTC offset on load, so that
+    both databases hand the application the same values.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given for a UTC column")
+        value = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)

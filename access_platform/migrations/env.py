@@ -1,0 +1,59 @@
+"""Alembic environment: migrates the database named by the app's settings.
+
+The ``access-platform migrate`` command sets ``sqlalchemy.url`` on the
+Alembic config. Running ``alembic -c development.ini ...`` reads the same
+key from the ini file's ``[app:main]`` section.
+"""
+
+from __future__ import annotations
+
+from alembic import context
+from pyramid.paster import get_appsettings
+
+from access_platform.db import create_db_engine
+from access_platform.models import Base
+from access_platform.settings import parse_settings
+
+config = context.config
+
+
+def _settings() -> dict:
+    url = config.get_main_option("sqlalchemy.url")
+    if url:
+        return parse_settings({"sqlalchemy.url": url})
+    return parse_settings(get_appsettings(config.config_file_name, name="main"))
+
+
+def run_migrations_offline() -> None:
+    context.configure(
+        url=_settings()["sqlalchemy.url"],
+        target_metadata=Base.metadata,
+        literal_binds=True,
+        render_as_batch=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    engine = create_db_engine(_settings())
+    try:
+        with engine.connect() as connection:
+            context.configure(
+                connection=connection,
+                target_metadata=Base.metadata,
+                # SQLite cannot alter most constraints in place; batch mode
+                # rebuilds the table, and does nothing extra on PostgreSQL.
+                render_as_batch=True,
+                compare_type=True,
+            )
+            with context.begin_transaction():
+                context.run_migrations()
+    finally:
+        engine.dispose()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

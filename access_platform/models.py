@@ -1,0 +1,22 @@
+"""Import every ORM model, so that ``Base.metadata`` describes the whole schema.
+
+Alembic's autogenerate and the test suite's table cleanup read the
+metadata from here.
+"""
+
+from access_platform.auth.models import ApiKey, BrowserSession
+from access_platform.db import Base
+from access_platform.rbac.models import Role, RoleAssignment, RolePermission
+from access_platform.scim.models import ScimToken
+from access_platform.users.models import User
+
+__all__ = [
+    "ApiKey",
+    "Base",
+    "BrowserSession",
+    "Role",
+    "RoleAssignment",
+    "RolePermission",
+    "ScimToken",
+    "User",
+]

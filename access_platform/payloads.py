@@ -1,0 +1,212 @@
+"""Reading JSON request bodies: media type, size, syntax, and schema validation.
+
+Views call :func:`json_body` or :func:`validated_body` instead of reading
+``request.json_body``, so that every surface rejects bad bodies the same
+way: 415 for a media type that is not JSON, 413 for a body over the size
+limit, 400 for malformed JSON, and 422 for a body that does not match its
+schema, with unknown fields rejected rather than dropped.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import colander
+
+from access_platform.errors import MALFORMED_JSON, ApiError, problem_type, validation_error
+
+UNSUPPORTED_MEDIA_TYPE = problem_type("unsupported-media-type")
+
+
+def _is_json_media_type(media_type: str) -> bool:
+    # application/json and any structured-syntax "+json" type (RFC 6838
+    # section 4.2.8), such as application/scim+json and
+    # application/merge-patch+json. Media types are case-insensitive.
+    media_type = media_type.lower()
+    return media_type == "application/json" or (
+        media_type.startswith("application/") and media_type.endswith("+json")
+    )
+
+
+def json_body(request: Any) -> Any:
+    """Return the request body parsed as JSON.
+
+    :raises ApiError: 415 unless the ``Content-Type`` is a JSON media type
+        with no charset or UTF-8; 413 when the body is over
+        ``access_platform.max_body_bytes``; 400 when it is empty or not JSON.
+    """
+    media_type = (request.content_type or "").strip()
+    if not _is_json_media_type(media_type):
+        shown = media_type or "none"
+        raise ApiError(
+            415,
+            f"Content-Type {shown} is not supported; send the body as application/json.",
+            type=UNSUPPORTED_MEDIA_TYPE,
+            title="Unsupported media type",
+            scim_type="invalidSyntax",
+        )
+
+    charset = request.headers.get("Content-Type", "").lower().partition("charset=")[2]
+    charset = charset.split(";")[0].strip().strip('"')
+    if charset and charset not in ("utf-8", "utf8"):
+        raise ApiError(
+            415,
+            f"Charset {charset} is not supported; JSON bodies must be UTF-8.",
+            type=UNSUPPORTED_MEDIA_TYPE,
+            title="Unsupported media type",
+            scim_type="invalidSyntax",
+        )
+
+    limit = request.registry.settings["access_platform.max_body_bytes"]
+    raw = request.body
+    if len(raw) > limit:
+        raise ApiError(413, f"The request body is {len(raw)} bytes; the maximum is {limit} bytes.")
+    if not raw.strip():
+        raise ApiError(
+            400,
+            "The request body is empty; send a JSON object.",
+            type=MALFORMED_JSON,
+            title="Malformed JSON",
+            scim_type="invalidSyntax",
+        )
+
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        detail = f"The request body is not valid UTF-8: {error.reason} at byte {error.start}."
+    except json.JSONDecodeError as error:
+        detail = (
+            f"The request body is not valid JSON: {error.msg} "
+            f"at line {error.lineno} column {error.colno}."
+        )
+    raise ApiError(
+        400, detail, type=MALFORMED_JSON, title="Malformed JSON", scim_type="invalidSyntax"
+    )
+
+
+def validated_body(request: Any, schema: colander.SchemaNode) -> Any:
+    """Return the JSON body deserialized by ``schema``; raise a 422 listing each invalid field."""
+    return validate(json_body(request), schema)
+
+
+def validate(data: Any, schema: colander.SchemaNode) -> Any:
+    """Deserialize ``data`` with ``schema``.
+
+    Keys that the schema does not define are rejected at any depth, so a
+    misspelled field is reported instead of silently ignored.
+
+    :raises ApiError: 422 with one ``errors`` entry per invalid or unknown
+        field, each with a JSON Pointer to it.
+    """
+    if isinstance(schema.typ, colander.Mapping) and not isinstance(data, dict):
+        raise validation_error(
+            [{"pointer": "#/", "detail": "The body must be a JSON object."}],
+            detail="The request body must be a JSON object.",
+        )
+
+    errors = list(_unknown_field_errors(data, schema, ""))
+    try:
+        result = schema.deserialize(data)
+    except colander.Invalid as invalid:
+        errors.extend(_invalid_field_errors(invalid))
+        result = None
+    if errors:
+        raise validation_error(_deduplicated(errors))
+    return result
+
+
+def _unknown_field_errors(data: Any, node: colander.SchemaNode, pointer: str):
+    if isinstance(node.typ, colander.Mapping) and isinstance(data, dict):
+        known = {child.name: child for child in node.children}
+        for key, value in data.items():
+            child = known.get(key)
+            if child is None:
+                yield {"pointer": f"#{pointer}/{_escape(key)}", "detail": "Unknown field."}
+            else:
+                yield from _unknown_field_errors(value, child, f"{pointer}/{_escape(key)}")
+    elif isinstance(node.typ, colander.Sequence) and isinstance(data, list) and node.children:
+        for index, item in enumerate(data):
+            yield from _unknown_field_errors(item, node.children[0], f"{pointer}/{index}")
+
+
+def _invalid_field_errors(invalid: colander.Invalid) -> list[dict[str, str]]:
+    errors = []
+    for path, message in invalid.asdict().items():
+        # colander joins the node names with dots and prefixes the root's
+        # name, which is empty for our schemas.
+        parts = [part for part in path.split(".") if part]
+        pointer = "#/" + "/".join(_escape(part) for part in parts)
+        errors.append({"pointer": pointer, "detail": message})
+    return errors
+
+
+def _deduplicated(errors: list[dict[str, str]]) -> list[dict[str, str]]:
+    seen: set[tuple[str, str]] = set()
+    unique = []
+    for error in errors:
+        key = (error["pointer"], error["detail"])
+        if key not in seen:
+            seen.add(key)
+            unique.append(error)
+    return unique
+
+
+def _escape(token: str) -> str:
+    # JSON Pointer escaping, RFC 6901 section 3.
+    return str(token).replace("~", "~0").replace("/", "~1")
+
+
+class StrictString(colander.String):
+    """A string that must arrive as a JSON string: ``42`` is rejected, not turned into ``"42"``.
+
+    JSON ``null`` is accepted only by nodes created with ``nullable=True``,
+    and then deserializes to ``None``; validators of such nodes must accept
+    ``None``.
+    """
+
+    def deserialize(self, node: colander.SchemaNode, cstruct: Any) -> Any:
+        if cstruct is None:
+            if getattr(node, "nullable", False):
+                return None
+            raise colander.Invalid(node, "Expected a string, got null.")
+        if cstruct is not colander.null and not isinstance(cstruct, str):
+            raise colander.Invalid(node, f"Expected a string, got {_json_type(cstruct)}.")
+        return super().deserialize(node, cstruct)
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return "a string"
+
+
+class StrictBoolean(colander.SchemaType):
+    """A boolean that must arrive as JSON ``true`` or ``false``."""
+
+    def deserialize(self, node: colander.SchemaNode, cstruct: Any) -> Any:
+        if cstruct is colander.null:
+            return colander.null
+        if not isinstance(cstruct, bool):
+            raise colander.Invalid(node, f"Expected true or false, got {_json_type(cstruct)}.")
+        return cstruct
+
+    def serialize(self, node: colander.SchemaNode, appstruct: Any) -> Any:
+        return appstruct
+
+
+def length(min: int | None = None, max: int | None = None) -> Any:  # noqa: A002
+    """Return a length validator that lets ``None`` (JSON null on a nullable node) through."""
+    check = colander.Length(min=min, max=max)
+
+    def validator(node: colander.SchemaNode, value: Any) -> None:
+        if value is not None:
+            check(node, value)
+
+    return validator

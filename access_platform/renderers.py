@@ -1,0 +1,42 @@
+"""JSON renderers: ``json`` for ``/api/v1`` and ``scim`` for ``/scim/v2``.
+
+Timestamps are rendered as RFC 3339 in UTC with a ``Z`` suffix.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pyramid.renderers import JSON
+
+from access_platform.errors import SCIM_MEDIA_TYPE
+
+
+def _datetime_adapter(value: datetime, request: Any) -> str:
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _json_renderer() -> JSON:
+    renderer = JSON()
+    renderer.add_adapter(datetime, _datetime_adapter)
+    return renderer
+
+
+def scim_renderer_factory(info: Any) -> Any:
+    """Render like ``json``, as ``application/scim+json`` (RFC 7644 section 8.1)."""
+    render_json = _json_renderer()(info)
+
+    def render(value: Any, system: dict[str, Any]) -> str:
+        body = render_json(value, system)
+        request = system.get("request")
+        if request is not None:
+            request.response.content_type = SCIM_MEDIA_TYPE
+        return body
+
+    return render
+
+
+def includeme(config: Any) -> None:
+    config.add_renderer("json", _json_renderer())
+    config.add_renderer("scim", scim_renderer_factory)

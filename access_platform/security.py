@@ -1,0 +1,127 @@
+"""The security policy: auth-method plugins for identity, ACLs for permission.
+
+Pyramid asks the policy for the identity once per request; the policy asks
+the enabled auth-method plugins (first result wins) and caches the answer
+on the request. Permission checks walk the resource tree's ``__acl__``
+with the principals of that identity.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from typing import Any
+
+from pyramid.authorization import ACLHelper, Authenticated, Everyone
+from pyramid.security import NO_PERMISSION_REQUIRED
+
+from access_platform.errors import CSRF_FAILED, ApiError
+from access_platform.identity import AuthFailure, AuthResult, Identity
+from access_platform.rbac.permissions import permission_principal
+from access_platform.rbac.services import tenant_permissions
+
+log = logging.getLogger(__name__)
+
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def authenticate(request: Any) -> AuthResult | None:
+    """Ask the auth-method plugins about ``request``; reified as ``request.authentication``."""
+    result = request.registry.plugin_manager.hook.access_platform_authenticate(request=request)
+    if isinstance(result, AuthFailure):
+        log.info(
+            "authentication failed: method=%s reason=%s request_id=%s",
+            result.method,
+            result.reason,
+            request.request_id,
+        )
+    return result
+
+
+def effective_principals(request: Any) -> list[str]:
+    """Return the ACL principals of the request's identity; reified as ``request.principals``."""
+    principals = [Everyone]
+    identity = request.identity
+    if identity is None:
+        return principals
+
+    principals.append(Authenticated)
+    principals.append(identity.principal_id)
+    principals.extend(identity.principals)
+    if identity.user is not None:
+        for permission in sorted(tenant_permissions(request.dbsession, identity.user.id)):
+            principals.append(permission_principal(permission))
+    return principals
+
+
+class PlatformSecurityPolicy:
+    """Pyramid security policy backed by the auth-method hooks and resource ACLs."""
+
+    def __init__(self) -> None:
+        self.acl = ACLHelper()
+
+    def identity(self, request: Any) -> Identity | None:
+        result = request.authentication
+        return result if isinstance(result, Identity) else None
+
+    def authenticated_userid(self, request: Any) -> str | None:
+        identity = request.identity
+        return identity.principal_id if identity is not None else None
+
+    def permits(self, request: Any, context: Any, permission: str) -> Any:
+        return self.acl.permits(context, request.principals, permission)
+
+    def remember(self, request: Any, userid: str, **kw: Any) -> list[tuple[str, str]]:
+        # Sessions set their cookie in the login view; nothing else remembers.
+        return []
+
+    def forget(self, request: Any, **kw: Any) -> list[tuple[str, str]]:
+        return []
+
+
+def csrf_view_deriver(view: Any, info: Any) -> Any:
+    """Wrap protected views so that cookie-authenticated unsafe requests need the CSRF token.
+
+    Requests authenticated by a header credential (API key, bearer token) do
+    not need it: a browser never adds those headers on its own, so a forged
+    cross-site request cannot carry them.
+    """
+    permission = info.options.get("permission")
+    if permission is None or permission == NO_PERMISSION_REQUIRED:
+        return view
+
+    def checked_view(context: Any, request: Any) -> Any:
+        if request.method not in SAFE_METHODS:
+            identity = request.identity
+            if identity is not None and identity.csrf_token is not None:
+                sent = request.headers.get(CSRF_HEADER, "")
+                if not hmac.compare_digest(sent.encode(), identity.csrf_token.encode()):
+                    raise ApiError(
+                        403,
+                        f"The {CSRF_HEADER} header is missing or does not match this session; "
+                        "send the csrf_token from GET /api/v1/auth/session.",
+                        type=CSRF_FAILED,
+                        title="CSRF token missing or invalid",
+                    )
+        return view(context, request)
+
+    return checked_view
+
+
+def api_surface(request: Any) -> str | None:
+    """Return ``"api"`` under ``/api/v1``, ``"scim"`` under ``/scim/v2``, otherwise ``None``."""
+    path = request.path_info
+    if path == "/api/v1" or path.startswith("/api/v1/"):
+        return "api"
+    if path == "/scim/v2" or path.startswith("/scim/v2/"):
+        return "scim"
+    return None
+
+
+def includeme(config: Any) -> None:
+    config.set_security_policy(PlatformSecurityPolicy())
+    config.add_request_method(authenticate, "authentication", reify=True)
+    config.add_request_method(effective_principals, "principals", reify=True)
+    config.add_request_method(api_surface, "api_surface", reify=True)
+    config.add_view_deriver(csrf_view_deriver, name="csrf_check")

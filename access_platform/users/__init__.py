@@ -1,0 +1,1 @@
+"""Users: the people and service principals the platform manages."""

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Set up and run access-platform from a checkout.
+#
+#   ./dev.sh run     create .venv, install, migrate the SQLite database,
+#                    create the first administrator (printing its API key
+#                    once), and serve on http://127.0.0.1:6543
+#   ./dev.sh test    create .venv, install, and run the whole test suite;
+#                    extra arguments go to pytest
+#
+# Both are safe to repeat: an existing .venv, database and administrator
+# are reused. Set PYTHON to choose the interpreter (3.11 or newer).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PYTHON=${PYTHON:-python3}
+VENV=.venv
+STAMP="$VENV/.installed"
+
+ensure_venv() {
+    if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+        echo "dev.sh: $PYTHON is missing or older than Python 3.11; set PYTHON to a newer one" >&2
+        exit 1
+    fi
+    if [ ! -x "$VENV/bin/python" ]; then
+        "$PYTHON" -m venv "$VENV"
+    fi
+    # Reinstall only when the package definition changed since the last install.
+    if [ ! -f "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ]; then
+        "$VENV/bin/python" -m pip install --quiet --upgrade pip
+        "$VENV/bin/python" -m pip install --quiet -e '.[test]'
+        touch "$STAMP"
+    fi
+}
+
+command=${1:-}
+case "$command" in
+    run)
+        ensure_venv
+        "$VENV/bin/access-platform" migrate development.ini
+        "$VENV/bin/access-platform" create-admin development.ini --user-name admin --if-missing
+        exec "$VENV/bin/pserve" development.ini
+        ;;
+    test)
+        ensure_venv
+        shift
+        exec "$VENV/bin/python" -m pytest "$@"
+        ;;
+    *)
+        echo "usage: ./dev.sh run | test [pytest arguments]" >&2
+        exit 2
+        ;;
+esac
