@@ -20,7 +20,7 @@ from typing import Any
 
 import transaction
 import zope.sqlalchemy
-from sqlalchemy import DateTime, MetaData, TypeDecorator, create_engine, event
+from sqlalchemy import DateTime, MetaData, String, TypeDecorator, create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -39,6 +39,16 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def folded_text(length: int) -> String:
+    """Return a string type for case-folded lookup columns.
+
+    On PostgreSQL the column uses the "C" collation, so that a B-tree index
+    serves prefix searches (``LIKE 'abc%'``) whatever the database's
+    locale; SQLite compares bytes already.
+    """
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
 
 
 def new_id() -> str:

@@ -6,6 +6,7 @@ metadata from here.
 
 from access_platform.auth.models import ApiKey, BrowserSession
 from access_platform.db import Base
+from access_platform.groups.models import Group, GroupMember, GroupOwner
 from access_platform.rbac.models import Role, RoleAssignment, RolePermission
 from access_platform.scim.models import ScimToken
 from access_platform.users.models import User
@@ -14,6 +15,9 @@ __all__ = [
     "ApiKey",
     "Base",
     "BrowserSession",
+    "Group",
+    "GroupMember",
+    "GroupOwner",
     "Role",
     "RoleAssignment",
     "RolePermission",

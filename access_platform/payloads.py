@@ -85,17 +85,23 @@ def json_body(request: Any) -> Any:
     )
 
 
-def validated_body(request: Any, schema: colander.SchemaNode) -> Any:
+def validated_body(
+    request: Any, schema: colander.SchemaNode, read_only: frozenset[str] = frozenset()
+) -> Any:
     """Return the JSON body deserialized by ``schema``; raise a 422 listing each invalid field."""
-    return validate(json_body(request), schema)
+    return validate(json_body(request), schema, read_only)
 
 
-def validate(data: Any, schema: colander.SchemaNode) -> Any:
+def validate(
+    data: Any, schema: colander.SchemaNode, read_only: frozenset[str] = frozenset()
+) -> Any:
     """Deserialize ``data`` with ``schema``.
 
     Keys that the schema does not define are rejected at any depth, so a
     misspelled field is reported instead of silently ignored.
 
+    :param read_only: top-level fields that exist but cannot be written;
+        they are reported as read-only rather than unknown.
     :raises ApiError: 422 with one ``errors`` entry per invalid or unknown
         field, each with a JSON Pointer to it.
     """
@@ -106,6 +112,9 @@ def validate(data: Any, schema: colander.SchemaNode) -> Any:
         )
 
     errors = list(_unknown_field_errors(data, schema, ""))
+    for error in errors:
+        if error["pointer"].removeprefix("#/") in read_only:
+            error["detail"] = "Read-only field; it cannot be set or changed."
     try:
         result = schema.deserialize(data)
     except colander.Invalid as invalid:

@@ -31,7 +31,7 @@ from access_platform.models import Base
 from access_platform.rbac.models import TENANT_ADMIN_ROLE_ID
 from access_platform.rbac.services import assign_role
 from access_platform.scim.services import issue_scim_token
-from access_platform.users.models import User, fold_user_name
+from access_platform.users.models import User
 
 DATABASE_URL_VARIABLE = "ACCESS_PLATFORM_TEST_DATABASE_URL"
 
@@ -164,7 +164,6 @@ class Factory:
         with session_scope(self.session_factory) as dbsession:
             user = User(
                 user_name=user_name,
-                user_name_folded=fold_user_name(user_name),
                 display_name=user_name,
                 status=status,
                 password_hash=hash_password(password) if password else None,

@@ -14,6 +14,7 @@ from access_platform.auth.resources import LoginResource, LogoutResource, Sessio
 from access_platform.errors import ApiError, problem_type
 from access_platform.payloads import StrictString, validated_body
 from access_platform.rbac.permissions import AUTHENTICATED
+from access_platform.responses import no_content
 from access_platform.users.representation import user_json
 
 LOGIN_FAILED = problem_type("login-failed")
@@ -98,9 +99,7 @@ def logout(context: LogoutResource, request: Any) -> Any:
 
     services.end_session(request.dbsession.get(BrowserSession, identity.credential_id))
 
-    response = request.response
-    response.status_code = 204
-    response.content_type = None
+    response = no_content(request)
     cookie_name = request.registry.settings["access_platform.session.cookie_name"]
     response.delete_cookie(cookie_name, path="/api/v1")
     return response

@@ -3,24 +3,33 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import CheckConstraint, Index, String
+from sqlalchemy import CheckConstraint, Index, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
-from access_platform.db import Base, UTCDateTime, new_id, utcnow
+from access_platform.db import Base, UTCDateTime, folded_text, new_id, utcnow
 
 USER_STATUSES = ("active", "deactivated", "invited")
+
+
+def fold(text: str | None) -> str:
+    """Return the case-folded form of ``text`` used for case-insensitive lookups and sorting.
+
+    Folding in Python rather than with SQL ``lower()`` gives the same result
+    on SQLite, whose ``lower()`` folds ASCII only, and on PostgreSQL. ``None``
+    folds to the empty string, so that keyset paging never meets a NULL.
+    """
+    return text.casefold() if text else ""
 
 
 def fold_user_name(user_name: str) -> str:
     """Return the form of a user name used for uniqueness and lookups.
 
-    User names are compared case-insensitively (SCIM's ``userName`` has
-    ``caseExact: false``). Folding in Python rather than with SQL ``lower()``
-    gives the same result on SQLite, whose ``lower()`` folds ASCII only,
-    and on PostgreSQL.
+    User names are compared case-insensitively, as SCIM's ``userName``
+    (``caseExact: false``) requires.
     """
-    return user_name.casefold()
+    return fold(user_name)
 
 
 class User(Base):
@@ -28,16 +37,23 @@ class User(Base):
     __table_args__ = (
         CheckConstraint("status IN ('active', 'deactivated', 'invited')", name="status"),
         Index("ix_users_external_id", "external_id"),
-        Index("ix_users_email", "email"),
+        Index("ix_users_status", "status"),
+        Index("ix_users_source", "source"),
+        Index("ix_users_email_folded", "email_folded", "id"),
+        Index("ix_users_display_name_folded", "display_name_folded", "id"),
+        Index("ix_users_created_at", "created_at", "id"),
+        Index("ix_users_updated_at", "updated_at", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     user_name: Mapped[str] = mapped_column(String(255))
-    user_name_folded: Mapped[str] = mapped_column(String(255), unique=True)
+    user_name_folded: Mapped[str] = mapped_column(folded_text(255), unique=True)
     display_name: Mapped[str | None] = mapped_column(String(255))
+    display_name_folded: Mapped[str] = mapped_column(folded_text(255), default="")
     given_name: Mapped[str | None] = mapped_column(String(255))
     family_name: Mapped[str | None] = mapped_column(String(255))
     email: Mapped[str | None] = mapped_column(String(320))
+    email_folded: Mapped[str] = mapped_column(folded_text(320), default="")
     external_id: Mapped[str | None] = mapped_column(String(255))
     status: Mapped[str] = mapped_column(String(16), default="active")
     source: Mapped[str] = mapped_column(String(64), default="local")
@@ -46,6 +62,18 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    # Every UPDATE checks and bumps the version, so two writers that read
+    # the same version cannot both succeed; the version is also the ETag.
+    __mapper_args__ = {"version_id_col": version}
+
     @property
     def is_active(self) -> bool:
         return self.status == "active"
+
+
+@event.listens_for(User, "before_insert")
+@event.listens_for(User, "before_update")
+def _fold_user_columns(_mapper: Any, _connection: Any, user: User) -> None:
+    user.user_name_folded = fold_user_name(user.user_name)
+    user.display_name_folded = fold(user.display_name)
+    user.email_folded = fold(user.email)

@@ -6,20 +6,64 @@ import colander
 
 from access_platform.payloads import StrictString, length
 
+USER_READ_ONLY_FIELDS = frozenset({"id", "source", "created_at", "updated_at"})
 
-def _optional_text(max_length: int) -> colander.SchemaNode:
+
+def _not_blank(node: colander.SchemaNode, value: str | None) -> None:
+    if value is not None and not value.strip():
+        raise colander.Invalid(node, "Must not be blank.")
+
+
+def _email(node: colander.SchemaNode, value: str | None) -> None:
+    if value is not None:
+        colander.Email(msg="Invalid email address.")(node, value)
+
+
+def _user_name() -> colander.SchemaNode:
     return colander.SchemaNode(
-        StrictString(), missing=None, nullable=True, validator=length(max=max_length)
+        StrictString(), validator=colander.All(length(min=1, max=255), _not_blank)
+    )
+
+
+def _optional_text(max_length: int, validator=None, missing=None) -> colander.SchemaNode:
+    checks = [length(max=max_length)] + ([validator] if validator else [])
+    return colander.SchemaNode(
+        StrictString(), missing=missing, nullable=True, validator=colander.All(*checks)
+    )
+
+
+def _password(missing) -> colander.SchemaNode:
+    return colander.SchemaNode(
+        StrictString(), missing=missing, nullable=True, validator=length(min=8, max=1024)
     )
 
 
 class UserCreateSchema(colander.MappingSchema):
-    user_name = colander.SchemaNode(StrictString(), validator=length(min=1, max=255))
+    user_name = _user_name()
     display_name = _optional_text(255)
     given_name = _optional_text(255)
     family_name = _optional_text(255)
-    email = _optional_text(320)
+    email = _optional_text(320, _email)
     external_id = _optional_text(255)
-    password = colander.SchemaNode(
-        StrictString(), missing=None, nullable=True, validator=length(min=8, max=1024)
+    password = _password(missing=None)
+
+
+class UserPatchSchema(colander.MappingSchema):
+    """A JSON merge patch (RFC 7396) of a user: only the fields sent are changed."""
+
+    user_name = colander.SchemaNode(
+        StrictString(),
+        missing=colander.drop,
+        validator=colander.All(length(min=1, max=255), _not_blank),
+    )
+    display_name = _optional_text(255, missing=colander.drop)
+    given_name = _optional_text(255, missing=colander.drop)
+    family_name = _optional_text(255, missing=colander.drop)
+    email = _optional_text(320, _email, missing=colander.drop)
+    external_id = _optional_text(255, missing=colander.drop)
+    password = _password(missing=colander.drop)
+    status = colander.SchemaNode(
+        StrictString(),
+        missing=colander.drop,
+        validator=colander.OneOf(["active", "deactivated"]),
     )

@@ -1,21 +1,33 @@
-"""Creating and finding users."""
+"""The user lifecycle: create, change, deactivate, list, and look up memberships."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from access_platform.auth.models import ApiKey, BrowserSession
 from access_platform.auth.passwords import hash_password
+from access_platform.db import utcnow
 from access_platform.errors import ApiError, problem_type
-from access_platform.users.models import User, fold_user_name
+from access_platform.listing import SortKey, datetime_sort_key, escape_like
+from access_platform.users.models import User, fold, fold_user_name
 
 log = logging.getLogger(__name__)
 
 USER_NAME_TAKEN = problem_type("user-name-taken")
+
+USER_SORT_KEYS = {
+    "user_name": SortKey(User.user_name_folded),
+    "display_name": SortKey(User.display_name_folded),
+    "email": SortKey(User.email_folded),
+    "created_at": datetime_sort_key(User.created_at),
+    "updated_at": datetime_sort_key(User.updated_at),
+}
+USER_FILTERS = frozenset({"status", "source", "user_name", "email", "external_id", "q"})
 
 
 def user_name_conflict(user_name: str) -> ApiError:
@@ -34,6 +46,20 @@ def find_by_user_name(dbsession: Session, user_name: str) -> User | None:
     ).one_or_none()
 
 
+def _flush_unique(dbsession: Session, user_name: str) -> None:
+    # The savepoint keeps the request's transaction usable after a
+    # unique-constraint violation, so that the 409 can still be answered.
+    # The constraint is told apart by its column name, which both SQLite
+    # and PostgreSQL put in the message.
+    try:
+        with dbsession.begin_nested():
+            dbsession.flush()
+    except IntegrityError as error:
+        if "user_name_folded" in str(error.orig):
+            raise user_name_conflict(user_name) from error
+        raise
+
+
 def create_user(dbsession: Session, fields: dict[str, Any], source: str = "local") -> User:
     """Create a user from validated ``fields`` and return it.
 
@@ -43,21 +69,89 @@ def create_user(dbsession: Session, fields: dict[str, Any], source: str = "local
     fields = dict(fields)
     password = fields.pop("password", None)
     user = User(
-        user_name_folded=fold_user_name(fields["user_name"]),
-        source=source,
-        password_hash=hash_password(password) if password else None,
-        **fields,
+        source=source, password_hash=hash_password(password) if password else None, **fields
     )
-
-    # The savepoint keeps the request's transaction usable after a
-    # unique-constraint violation, so the 409 can still be answered.
-    try:
-        with dbsession.begin_nested():
-            dbsession.add(user)
-    except IntegrityError as error:
-        if find_by_user_name(dbsession, fields["user_name"]) is not None:
-            raise user_name_conflict(fields["user_name"]) from error
-        raise
-
-    log.info("created user %s (%s)", user.id, source)
+    dbsession.add(user)
+    _flush_unique(dbsession, user.user_name)
+    log.info("created user %s (source %s)", user.id, source)
     return user
+
+
+def update_user(dbsession: Session, user: User, changes: dict[str, Any]) -> User:
+    """Apply validated merge-patch ``changes`` to ``user``.
+
+    A change of ``status`` to ``deactivated`` ends the user's sessions and
+    keys, as :func:`deactivate_user` does.
+    """
+    changes = dict(changes)
+    if "password" in changes:
+        password = changes.pop("password")
+        user.password_hash = hash_password(password) if password else None
+    status = changes.pop("status", None)
+
+    for name, value in changes.items():
+        setattr(user, name, value)
+    if dbsession.is_modified(user):
+        user.updated_at = utcnow()
+        _flush_unique(dbsession, user.user_name)
+        log.info("updated user %s: %s", user.id, ", ".join(sorted(changes)))
+
+    if status == "deactivated":
+        deactivate_user(dbsession, user)
+    elif status == "active" and user.status != "active":
+        user.status = "active"
+        user.updated_at = utcnow()
+        dbsession.flush()
+        log.info("reactivated user %s", user.id)
+    return user
+
+
+def deactivate_user(dbsession: Session, user: User) -> User:
+    """Deactivate ``user`` and end every session and API key they have, in this transaction.
+
+    Deactivating a deactivated user changes nothing.
+    """
+    if user.status == "deactivated":
+        return user
+
+    now = utcnow()
+    user.status = "deactivated"
+    user.updated_at = now
+    dbsession.execute(
+        update(BrowserSession)
+        .where(BrowserSession.user_id == user.id, BrowserSession.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    dbsession.execute(
+        update(ApiKey)
+        .where(ApiKey.user_id == user.id, ApiKey.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    dbsession.flush()
+    log.info("deactivated user %s and revoked their sessions and API keys", user.id)
+    return user
+
+
+def filtered_users(params: dict[str, str]) -> Select[Any]:
+    """Return the select of users matching the list filters in ``params``."""
+    statement = select(User)
+    if "status" in params:
+        statement = statement.where(User.status == params["status"])
+    if "source" in params:
+        statement = statement.where(User.source == params["source"])
+    if "user_name" in params:
+        statement = statement.where(User.user_name_folded == fold_user_name(params["user_name"]))
+    if "email" in params:
+        statement = statement.where(User.email_folded == fold(params["email"]))
+    if "external_id" in params:
+        statement = statement.where(User.external_id == params["external_id"])
+    if params.get("q"):
+        prefix = escape_like(fold(params["q"])) + "%"
+        statement = statement.where(
+            or_(
+                User.user_name_folded.like(prefix, escape="\\"),
+                User.display_name_folded.like(prefix, escape="\\"),
+                User.email_folded.like(prefix, escape="\\"),
+            )
+        )
+    return statement

@@ -1,4 +1,4 @@
-"""Create users, credentials, SCIM tokens and roles; seed the tenant administrator role.
+"""Create users, groups, credentials, SCIM tokens and roles; seed the tenant administrator role.
 
 Revision ID: 0001
 Revises:
@@ -16,7 +16,38 @@ branch_labels = None
 depends_on = None
 
 
+def _folded_text(length: int) -> sa.String:
+    # Case-folded lookup columns use the "C" collation on PostgreSQL, so a
+    # B-tree index serves prefix searches whatever the database's locale.
+    return sa.String(length).with_variant(sa.String(length, collation="C"), "postgresql")
+
+
 def upgrade() -> None:
+    op.create_table(
+        "groups",
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("display_name", sa.String(length=255), nullable=False),
+        sa.Column("display_name_folded", _folded_text(255), nullable=False),
+        sa.Column("description", sa.String(length=1024), nullable=True),
+        sa.Column("source", sa.String(length=64), nullable=False),
+        sa.Column("membership_mode", sa.String(length=16), nullable=False),
+        sa.Column("external_id", sa.String(length=255), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "membership_mode IN ('assigned', 'dynamic')", name=op.f("ck_groups_membership_mode")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_groups")),
+        sa.UniqueConstraint("display_name_folded", name=op.f("uq_groups_display_name_folded")),
+    )
+    with op.batch_alter_table("groups", schema=None) as batch_op:
+        batch_op.create_index("ix_groups_created_at", ["created_at", "id"], unique=False)
+        batch_op.create_index("ix_groups_external_id", ["external_id"], unique=False)
+        batch_op.create_index("ix_groups_membership_mode", ["membership_mode"], unique=False)
+        batch_op.create_index("ix_groups_source", ["source"], unique=False)
+        batch_op.create_index("ix_groups_updated_at", ["updated_at", "id"], unique=False)
+
     op.create_table(
         "roles",
         sa.Column("id", sa.String(length=36), nullable=False),
@@ -35,11 +66,13 @@ def upgrade() -> None:
         "users",
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.Column("user_name", sa.String(length=255), nullable=False),
-        sa.Column("user_name_folded", sa.String(length=255), nullable=False),
+        sa.Column("user_name_folded", _folded_text(255), nullable=False),
         sa.Column("display_name", sa.String(length=255), nullable=True),
+        sa.Column("display_name_folded", _folded_text(255), nullable=False),
         sa.Column("given_name", sa.String(length=255), nullable=True),
         sa.Column("family_name", sa.String(length=255), nullable=True),
         sa.Column("email", sa.String(length=320), nullable=True),
+        sa.Column("email_folded", _folded_text(320), nullable=False),
         sa.Column("external_id", sa.String(length=255), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("source", sa.String(length=64), nullable=False),
@@ -54,8 +87,15 @@ def upgrade() -> None:
         sa.UniqueConstraint("user_name_folded", name=op.f("uq_users_user_name_folded")),
     )
     with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.create_index("ix_users_email", ["email"], unique=False)
+        batch_op.create_index("ix_users_created_at", ["created_at", "id"], unique=False)
+        batch_op.create_index(
+            "ix_users_display_name_folded", ["display_name_folded", "id"], unique=False
+        )
+        batch_op.create_index("ix_users_email_folded", ["email_folded", "id"], unique=False)
         batch_op.create_index("ix_users_external_id", ["external_id"], unique=False)
+        batch_op.create_index("ix_users_source", ["source"], unique=False)
+        batch_op.create_index("ix_users_status", ["status"], unique=False)
+        batch_op.create_index("ix_users_updated_at", ["updated_at", "id"], unique=False)
 
     op.create_table(
         "api_keys",
@@ -99,6 +139,48 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("browser_sessions", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_browser_sessions_user_id"), ["user_id"], unique=False)
+
+    op.create_table(
+        "group_members",
+        sa.Column("group_id", sa.String(length=36), nullable=False),
+        sa.Column("member_id", sa.String(length=36), nullable=False),
+        sa.Column("member_type", sa.String(length=8), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "member_type IN ('user', 'group')", name=op.f("ck_group_members_member_type")
+        ),
+        sa.ForeignKeyConstraint(
+            ["group_id"],
+            ["groups.id"],
+            name=op.f("fk_group_members_group_id_groups"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("group_id", "member_id", name=op.f("pk_group_members")),
+    )
+    with op.batch_alter_table("group_members", schema=None) as batch_op:
+        batch_op.create_index("ix_group_members_member_id", ["member_id"], unique=False)
+
+    op.create_table(
+        "group_owners",
+        sa.Column("group_id", sa.String(length=36), nullable=False),
+        sa.Column("user_id", sa.String(length=36), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["group_id"],
+            ["groups.id"],
+            name=op.f("fk_group_owners_group_id_groups"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_group_owners_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("group_id", "user_id", name=op.f("pk_group_owners")),
+    )
+    with op.batch_alter_table("group_owners", schema=None) as batch_op:
+        batch_op.create_index("ix_group_owners_user_id", ["user_id"], unique=False)
 
     op.create_table(
         "role_assignments",
@@ -216,6 +298,14 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_role_assignments_principal_id"))
 
     op.drop_table("role_assignments")
+    with op.batch_alter_table("group_owners", schema=None) as batch_op:
+        batch_op.drop_index("ix_group_owners_user_id")
+
+    op.drop_table("group_owners")
+    with op.batch_alter_table("group_members", schema=None) as batch_op:
+        batch_op.drop_index("ix_group_members_member_id")
+
+    op.drop_table("group_members")
     with op.batch_alter_table("browser_sessions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_browser_sessions_user_id"))
 
@@ -225,8 +315,21 @@ def downgrade() -> None:
 
     op.drop_table("api_keys")
     with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.drop_index("ix_users_updated_at")
+        batch_op.drop_index("ix_users_status")
+        batch_op.drop_index("ix_users_source")
         batch_op.drop_index("ix_users_external_id")
-        batch_op.drop_index("ix_users_email")
+        batch_op.drop_index("ix_users_email_folded")
+        batch_op.drop_index("ix_users_display_name_folded")
+        batch_op.drop_index("ix_users_created_at")
 
     op.drop_table("users")
     op.drop_table("roles")
+    with op.batch_alter_table("groups", schema=None) as batch_op:
+        batch_op.drop_index("ix_groups_updated_at")
+        batch_op.drop_index("ix_groups_source")
+        batch_op.drop_index("ix_groups_membership_mode")
+        batch_op.drop_index("ix_groups_external_id")
+        batch_op.drop_index("ix_groups_created_at")
+
+    op.drop_table("groups")

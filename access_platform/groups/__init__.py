@@ -1,0 +1,1 @@
+"""Groups: their members (users and nested groups) and their owners."""
