@@ -28,6 +28,9 @@ log = logging.getLogger(__name__)
 
 # Stable constraint names, so that Alembic migrations can refer to them on
 # both SQLite and PostgreSQL.
+# WSGI environ key under which a $batch subrequest finds its parent request.
+PARENT_REQUEST_KEY = "access_platform.parent_request"
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -144,6 +147,11 @@ def includeme(config: Any) -> None:
     config.registry.db_session_factory = session_factory
 
     def dbsession(request: Any) -> Session:
+        # A $batch subrequest works in its parent's session, inside a
+        # savepoint that the batch opens for it.
+        parent = request.environ.get(PARENT_REQUEST_KEY)
+        if parent is not None:
+            return parent.dbsession
         return bind_session(session_factory, request.tm)
 
     config.add_request_method(dbsession, reify=True)

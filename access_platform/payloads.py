@@ -171,8 +171,12 @@ class StrictString(colander.String):
 
     JSON ``null`` is accepted only by nodes created with ``nullable=True``,
     and then deserializes to ``None``; validators of such nodes must accept
-    ``None``.
+    ``None``. An empty string stays an empty string, for the validators to
+    judge, instead of counting as a missing value as colander's default does.
     """
+
+    def __init__(self) -> None:
+        super().__init__(allow_empty=True)
 
     def deserialize(self, node: colander.SchemaNode, cstruct: Any) -> Any:
         if cstruct is None:

@@ -14,6 +14,7 @@ from typing import Any
 from pyramid.authorization import ALL_PERMISSIONS, Allow, Authenticated
 
 from access_platform.auth.resources import AuthResource
+from access_platform.batch.resources import BatchResource
 from access_platform.groups.resources import GroupCollection
 from access_platform.rbac.models import ALL_PERMISSIONS_NAME
 from access_platform.rbac.permissions import (
@@ -29,7 +30,12 @@ from access_platform.users.resources import UserCollection
 class ApiV1(Resource):
     """``/api/v1``: the REST API."""
 
-    children = {"auth": AuthResource, "users": UserCollection, "groups": GroupCollection}
+    children = {
+        "auth": AuthResource,
+        "users": UserCollection,
+        "groups": GroupCollection,
+        "$batch": BatchResource,
+    }
 
 
 class ApiNamespace(Resource):

@@ -15,6 +15,7 @@ from typing import Any
 from pyramid.authorization import ACLHelper, Authenticated, Everyone
 from pyramid.security import NO_PERMISSION_REQUIRED
 
+from access_platform.db import PARENT_REQUEST_KEY
 from access_platform.errors import CSRF_FAILED, ApiError
 from access_platform.identity import AuthFailure, AuthResult, Identity
 from access_platform.rbac.permissions import permission_principal
@@ -27,7 +28,15 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def authenticate(request: Any) -> AuthResult | None:
-    """Ask the auth-method plugins about ``request``; reified as ``request.authentication``."""
+    """Ask the auth-method plugins about ``request``; reified as ``request.authentication``.
+
+    A $batch subrequest carries no credentials of its own: it acts as the
+    batch request's identity.
+    """
+    parent = request.environ.get(PARENT_REQUEST_KEY)
+    if parent is not None:
+        return parent.authentication
+
     result = request.registry.plugin_manager.hook.access_platform_authenticate(request=request)
     if isinstance(result, AuthFailure):
         log.info(
@@ -92,7 +101,9 @@ def csrf_view_deriver(view: Any, info: Any) -> Any:
         return view
 
     def checked_view(context: Any, request: Any) -> Any:
-        if request.method not in SAFE_METHODS:
+        # A $batch subrequest was covered by the check on the batch itself.
+        is_subrequest = PARENT_REQUEST_KEY in request.environ
+        if request.method not in SAFE_METHODS and not is_subrequest:
             identity = request.identity
             if identity is not None and identity.csrf_token is not None:
                 sent = request.headers.get(CSRF_HEADER, "")

@@ -101,6 +101,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Largest request body accepted, in bytes. Larger bodies get 413.",
     ),
     Setting(
+        "access_platform.batch.max_requests",
+        "20",
+        _positive_int,
+        "Maximum number of subrequests in one `POST /api/v1/$batch`; more get 413. "
+        "Microsoft Graph's limit is also 20.",
+    ),
+    Setting(
         "access_platform.session.max_age_seconds",
         "28800",
         _positive_int,

@@ -1,0 +1,1 @@
+"""``$batch``: Microsoft Graph style JSON batching of user lifecycle requests."""

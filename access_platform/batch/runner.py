@@ -1,0 +1,161 @@
+"""Running batch items as subrequests through the app's own traversal and views.
+
+Each item runs as a Pyramid subrequest without tweens, in the batch
+request's database session and inside a savepoint of its own: a failed
+item rolls back only its own work. The subrequest takes its identity from
+the batch request, so the batch's authentication and CSRF check cover it,
+while each item's view still checks its own permission.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from pyramid.request import Request
+
+from access_platform.batch.envelope import BatchItem
+from access_platform.db import PARENT_REQUEST_KEY
+from access_platform.errors import ApiError, problem_type, render_error
+from access_platform.middleware import REQUEST_ID_ENVIRON_KEY
+
+log = logging.getLogger(__name__)
+
+FAILED_DEPENDENCY = problem_type("failed-dependency")
+
+# The subrequests a batch may carry: (method, path pattern relative to /api/v1).
+SUPPORTED = (
+    ("POST", re.compile(r"^/users$")),
+    ("PATCH", re.compile(r"^/users/[^/]+$")),
+    ("POST", re.compile(r"^/users/[^/]+/deactivate$")),
+)
+
+# Headers an item may not set: items carry no credentials of their own.
+DROPPED_HEADERS = frozenset(
+    {"authorization", "cookie", "x-api-key", "x-csrf-token", "content-length"}
+)
+# Response headers copied into each item's result.
+KEPT_HEADERS = ("Content-Type", "Location", "ETag", "Retry-After", "Allow")
+
+
+@dataclass
+class ItemResult:
+    id: str
+    status: int
+    headers: dict[str, str]
+    body: Any
+
+    @property
+    def succeeded(self) -> bool:
+        return 200 <= self.status < 300
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "status": self.status, "headers": self.headers, "body": self.body}
+
+
+def _relative_path(url: str) -> str:
+    parts = urlsplit(url)
+    path = parts.path
+    if path.startswith("/api/v1/"):
+        path = path[len("/api/v1") :]
+    if not path.startswith("/"):
+        path = "/" + path
+    return path.rstrip("/") or "/"
+
+
+def _error_result(request: Any, item: BatchItem, path: str, error: ApiError) -> ItemResult:
+    body, media_type = render_error(error, path, _item_request_id(request, item))
+    headers = {"Content-Type": media_type, **error.headers}
+    return ItemResult(item.id, error.status, headers, json.loads(body))
+
+
+def _item_request_id(request: Any, item: BatchItem) -> str:
+    return f"{request.request_id}/{item.id}"
+
+
+def check_supported(item: BatchItem) -> ApiError | None:
+    """Return the 400 or 405 for an item the batch does not run, or ``None``."""
+    path = _relative_path(item.url)
+    methods = sorted({method for method, pattern in SUPPORTED if pattern.match(path)})
+    if not methods:
+        return ApiError(
+            400,
+            f"{item.method} {item.url} is not supported in a batch; supported are POST /users, "
+            "PATCH /users/{id} and POST /users/{id}/deactivate.",
+            type=problem_type("unsupported-batch-request"),
+            title="Unsupported batch request",
+        )
+    if item.method not in methods:
+        allow = ", ".join(methods)
+        return ApiError(
+            405,
+            f"{item.method} is not supported on {item.url} in a batch; use {allow}.",
+            headers={"Allow": allow},
+        )
+    return None
+
+
+def run_item(request: Any, item: BatchItem, results: dict[str, ItemResult]) -> ItemResult:
+    """Run one item, or answer it with 424, 400 or 405 without running it."""
+    path = "/api/v1" + _relative_path(item.url)
+    failed = [dependency for dependency in item.depends_on if not results[dependency].succeeded]
+    if failed:
+        return _error_result(
+            request,
+            item,
+            path,
+            ApiError(
+                424,
+                f"Not run, because request {', '.join(failed)} that it depends on did not succeed.",
+                type=FAILED_DEPENDENCY,
+                title="Failed dependency",
+                extensions={"failed_dependencies": failed},
+            ),
+        )
+
+    unsupported = check_supported(item)
+    if unsupported is not None:
+        return _error_result(request, item, path, unsupported)
+
+    subrequest = _build_subrequest(request, item, path)
+    savepoint = request.dbsession.begin_nested()
+    try:
+        response = request.invoke_subrequest(subrequest, use_tweens=False)
+    except Exception:
+        savepoint.rollback()
+        exc_info = sys.exc_info()
+        response = subrequest.invoke_exception_view(exc_info)
+    else:
+        if 200 <= response.status_int < 300:
+            savepoint.commit()
+        else:
+            savepoint.rollback()
+
+    body = json.loads(response.body) if response.body else None
+    headers = {name: response.headers[name] for name in KEPT_HEADERS if name in response.headers}
+    return ItemResult(item.id, response.status_int, headers, body)
+
+
+def _build_subrequest(request: Any, item: BatchItem, path: str) -> Request:
+    query = urlsplit(item.url).query
+    subrequest = Request.blank(
+        path + (f"?{query}" if query else ""),
+        base_url=request.application_url,
+        method=item.method,
+    )
+    for name, value in item.headers.items():
+        if name.lower() not in DROPPED_HEADERS:
+            subrequest.headers[name] = value
+    if item.has_body:
+        subrequest.body = json.dumps(item.body).encode("utf-8")
+        if "Content-Type" not in subrequest.headers:
+            subrequest.headers["Content-Type"] = "application/json"
+    subrequest.environ[PARENT_REQUEST_KEY] = request
+    subrequest.environ[REQUEST_ID_ENVIRON_KEY] = _item_request_id(request, item)
+    subrequest.remote_addr = request.remote_addr
+    return subrequest

@@ -1,0 +1,34 @@
+"""The ``POST /api/v1/$batch`` view."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from pyramid.view import view_config
+
+from access_platform.batch.envelope import execution_order, parse_envelope
+from access_platform.batch.resources import BatchResource
+from access_platform.batch.runner import ItemResult, run_item
+from access_platform.payloads import json_body
+from access_platform.rbac.permissions import AUTHENTICATED
+
+log = logging.getLogger(__name__)
+
+
+@view_config(
+    context=BatchResource, request_method="POST", permission=AUTHENTICATED, renderer="json"
+)
+def run_batch(context: BatchResource, request: Any) -> dict[str, Any]:
+    """Run every item and answer 200 with one result per item, in request order."""
+    max_requests = request.registry.settings["access_platform.batch.max_requests"]
+    items = parse_envelope(json_body(request), max_requests)
+    ordered = execution_order(items)
+
+    results: dict[str, ItemResult] = {}
+    for item in ordered:
+        results[item.id] = run_item(request, item, results)
+
+    failed = sum(1 for result in results.values() if not result.succeeded)
+    log.info("batch %s ran %d requests, %d failed", request.request_id, len(items), failed)
+    return {"responses": [results[item.id].to_json() for item in items]}
