@@ -7,6 +7,7 @@ metadata from here.
 from access_platform.auth.models import ApiKey, BrowserSession
 from access_platform.db import Base
 from access_platform.groups.models import Group, GroupMember, GroupOwner
+from access_platform.idempotency import IdempotencyRecord
 from access_platform.rbac.models import Role, RoleAssignment, RolePermission
 from access_platform.scim.models import ScimToken
 from access_platform.users.models import User
@@ -18,6 +19,7 @@ __all__ = [
     "Group",
     "GroupMember",
     "GroupOwner",
+    "IdempotencyRecord",
     "Role",
     "RoleAssignment",
     "RolePermission",

@@ -135,4 +135,8 @@ def includeme(config: Any) -> None:
     config.add_request_method(authenticate, "authentication", reify=True)
     config.add_request_method(effective_principals, "principals", reify=True)
     config.add_request_method(api_surface, "api_surface", reify=True)
-    config.add_view_deriver(csrf_view_deriver, name="csrf_check")
+    # Right inside the permission check, so that view decorators such as
+    # the idempotency replay only ever see requests that passed it.
+    config.add_view_deriver(
+        csrf_view_deriver, name="csrf_check", under="secured_view", over="owrapped_view"
+    )

@@ -108,6 +108,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Microsoft Graph's limit is also 20.",
     ),
     Setting(
+        "access_platform.idempotency.window_seconds",
+        "86400",
+        _positive_int,
+        "How long the result of a request sent with an `Idempotency-Key` is kept for "
+        "replay, in seconds.",
+    ),
+    Setting(
         "access_platform.session.max_age_seconds",
         "28800",
         _positive_int,

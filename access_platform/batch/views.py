@@ -10,6 +10,7 @@ from pyramid.view import view_config
 from access_platform.batch.envelope import execution_order, parse_envelope
 from access_platform.batch.resources import BatchResource
 from access_platform.batch.runner import ItemResult, run_item
+from access_platform.idempotency import idempotent
 from access_platform.payloads import json_body
 from access_platform.rbac.permissions import AUTHENTICATED
 
@@ -17,7 +18,11 @@ log = logging.getLogger(__name__)
 
 
 @view_config(
-    context=BatchResource, request_method="POST", permission=AUTHENTICATED, renderer="json"
+    context=BatchResource,
+    request_method="POST",
+    permission=AUTHENTICATED,
+    renderer="json",
+    decorator=idempotent,
 )
 def run_batch(context: BatchResource, request: Any) -> dict[str, Any]:
     """Run every item and answer 200 with one result per item, in request order."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from alembic import context
 from pyramid.paster import get_appsettings
 
-from access_platform.db import create_db_engine
+from access_platform.db import UTCDateTime, create_db_engine
 from access_platform.models import Base
 from access_platform.settings import parse_settings
 
@@ -22,6 +22,16 @@ def _settings() -> dict:
     if url:
         return parse_settings({"sqlalchemy.url": url})
     return parse_settings(get_appsettings(config.config_file_name, name="main"))
+
+
+def render_item(type_: str, item: object, autogen_context: object) -> str | bool:
+    """Render the app's column types as plain SQLAlchemy types in new migrations.
+
+    A migration must not import application code, which changes over time.
+    """
+    if type_ == "type" and isinstance(item, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
 
 
 def run_migrations_offline() -> None:
@@ -46,6 +56,7 @@ def run_migrations_online() -> None:
                 # rebuilds the table, and does nothing extra on PostgreSQL.
                 render_as_batch=True,
                 compare_type=True,
+                render_item=render_item,
             )
             with context.begin_transaction():
                 context.run_migrations()

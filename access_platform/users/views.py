@@ -10,6 +10,7 @@ from access_platform.errors import validation_error
 from access_platform.etags import check_if_match, set_etag
 from access_platform.groups import services as group_services
 from access_platform.groups.listing import member_of_page
+from access_platform.idempotency import idempotent
 from access_platform.listing import ListQuery, envelope, fetch_page, invalid_parameter
 from access_platform.payloads import json_body, validated_body
 from access_platform.references import Reference, parse_reference
@@ -44,7 +45,11 @@ def list_users(context: UserCollection, request: Any) -> dict[str, Any]:
 
 
 @view_config(
-    context=UserCollection, request_method="POST", permission="users.write", renderer="json"
+    context=UserCollection,
+    request_method="POST",
+    permission="users.write",
+    renderer="json",
+    decorator=idempotent,
 )
 def create_user(context: UserCollection, request: Any) -> dict[str, Any]:
     body = validated_body(request, UserCreateSchema(), USER_READ_ONLY_FIELDS)
