@@ -13,6 +13,8 @@ from pyramid.config import Configurator
 from access_platform.error_views import collect_view_methods
 from access_platform.middleware import REQUEST_ID_ENVIRON_KEY, PlatformMiddleware
 from access_platform.migrate import script_heads
+from access_platform.rbac.permissions import collect_permissions
+from access_platform.resources import build_root_acl
 from access_platform.scim.registry import collect_schemas
 from access_platform.settings import parse_settings
 
@@ -43,6 +45,8 @@ def main(global_config: dict[str, Any], **raw_settings: Any) -> Any:
 
         registry = config.registry
         registry.scim_schemas = collect_schemas(registry.plugin_manager)
+        registry.permission_catalogue = collect_permissions(registry.plugin_manager)
+        registry.root_acl = build_root_acl(list(registry.permission_catalogue))
         registry.view_methods = collect_view_methods(registry)
         registry.migration_heads = script_heads()
 

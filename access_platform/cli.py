@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+import access_platform.models  # noqa: F401  (every table must be mapped before the first flush)
 from access_platform.auth.passwords import hash_password
 from access_platform.auth.services import issue_api_key
 from access_platform.db import (

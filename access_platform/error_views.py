@@ -14,12 +14,16 @@ from pyramid.exceptions import PredicateMismatch
 from pyramid.httpexceptions import HTTPException, HTTPForbidden, HTTPNotFound
 from pyramid.response import Response
 from pyramid.view import exception_view_config
+from pyramid_retry import is_last_attempt
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.orm.exc import StaleDataError
 
-from access_platform.errors import DATABASE_UNAVAILABLE, ApiError, render_error
+from access_platform.errors import DATABASE_UNAVAILABLE, ApiError, problem_type, render_error
 
 log = logging.getLogger(__name__)
+
+CONCURRENT_UPDATE = problem_type("concurrent-update")
 
 UNAUTHENTICATED_DETAIL = {
     "api": "Authentication required: send an X-API-Key header or a session cookie.",
@@ -102,6 +106,21 @@ def http_exception(exc: HTTPException, request: Any) -> Response:
     detail = exc.detail or exc.explanation or exc.title
     headers = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else {}
     return error_response(request, ApiError(exc.code, str(detail), headers=headers))
+
+
+@exception_view_config(StaleDataError)
+def concurrent_update(exc: StaleDataError, request: Any) -> Response:
+    # pyramid_retry runs the request again while attempts remain; this
+    # answer stands only when every attempt met another concurrent change.
+    if is_last_attempt(request):
+        log.warning("concurrent update not resolved by retries (request id %s)", request.request_id)
+    error = ApiError(
+        409,
+        "The resource was changed by other requests at the same time; read it again and retry.",
+        type=CONCURRENT_UPDATE,
+        title="Concurrent update",
+    )
+    return error_response(request, error)
 
 
 @exception_view_config(DBAPIError)

@@ -2,7 +2,8 @@
 
 A plugin is a module or object with functions named after these specs and
 decorated with :data:`hookimpl`. Hooks are grouped by phase: start-up,
-authentication, SCIM schemas, and group-source guardrails. Each spec says
+authentication, permissions and invitations, SCIM schemas, and
+group-source guardrails. Each spec says
 when it is called, what its arguments are, and how results from several
 plugins are combined:
 
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
 
     from access_platform.guardrails import GroupChange
     from access_platform.identity import AuthResult
+    from access_platform.invitations.models import Invitation
+    from access_platform.rbac.permissions import Permission
     from access_platform.scim.schema import ScimSchema
 
 PROJECT_NAME = "access_platform"
@@ -92,6 +95,43 @@ def access_platform_auth_challenges(request: Request) -> str | None:
     :param request: the request being rejected; use ``request.api_surface``
         to offer a challenge only where the method is accepted.
     :return: a challenge such as ``'Bearer realm="scim"'``, or ``None``.
+    """
+
+
+# --- Permissions and invitations ---------------------------------------------
+
+
+@hookspec
+def access_platform_permissions() -> list[Permission] | None:
+    """Return the permissions this plugin defines, for the catalogue.
+
+    Called once at start-up. Collect all: the lists from every plugin are
+    joined into the catalogue that roles draw from and ``GET
+    /api/v1/permissions`` lists. Two plugins defining the same name stop
+    start-up.
+
+    :return: a list of :class:`~access_platform.rbac.permissions.Permission`,
+        or ``None``.
+    """
+
+
+@hookspec
+def access_platform_invitation_issued(
+    invitation: Invitation, token: str, event: str, settings: dict[str, Any]
+) -> None:
+    """Deliver an invitation, for example by email. Called after the transaction commits.
+
+    Called when an invitation is created (``event="created"``) and when it
+    is resent (``event="resent"``). Collect all: every plugin is called and
+    results are ignored; an exception is logged and does not undo the
+    invitation.
+
+    :param invitation: the committed invitation row (read it, do not change it).
+    :param token: the one-time acceptance token, shown to this hook only and
+        stored only as a digest. The invitee accepts with
+        ``POST /api/v1/invitations/{id}/accept``. Never log it.
+    :param event: ``"created"`` or ``"resent"``.
+    :param settings: the application settings.
     """
 
 

@@ -8,9 +8,11 @@ from access_platform.auth.models import ApiKey, BrowserSession
 from access_platform.db import Base
 from access_platform.groups.models import Group, GroupMember, GroupOwner
 from access_platform.idempotency import IdempotencyRecord
+from access_platform.invitations.models import Invitation
 from access_platform.rbac.models import Role, RoleAssignment, RolePermission
 from access_platform.scim.models import ScimToken
 from access_platform.users.models import User
+from access_platform.workspaces.models import Workspace
 
 __all__ = [
     "ApiKey",
@@ -20,9 +22,11 @@ __all__ = [
     "GroupMember",
     "GroupOwner",
     "IdempotencyRecord",
+    "Invitation",
     "Role",
     "RoleAssignment",
     "RolePermission",
     "ScimToken",
     "User",
+    "Workspace",
 ]

@@ -223,3 +223,9 @@ def length(min: int | None = None, max: int | None = None) -> Any:  # noqa: A002
             check(node, value)
 
     return validator
+
+
+def not_blank(node: colander.SchemaNode, value: str | None) -> None:
+    """Reject a string of only whitespace."""
+    if value is not None and not value.strip():
+        raise colander.Invalid(node, "Must not be blank.")

@@ -3,7 +3,8 @@
 Installed plugins are found through the ``access_platform.plugins`` entry
 point group, but only those named in the ``access_platform.plugins`` setting
 are enabled. Built-in behaviour (the three auth methods, the guardrails and
-the core SCIM schemas) is registered through the same hooks. The manager
+the core SCIM schemas, the core permissions and the logging invitation
+delivery) is registered through the same hooks. The manager
 lives on the registry as ``registry.plugin_manager``.
 """
 
@@ -43,6 +44,8 @@ def builtin_plugins() -> list[tuple[str, object]]:
     """
     from access_platform.auth.methods import ApiKeyMethod, SessionCookieMethod
     from access_platform.guardrails import BuiltinGuardrails
+    from access_platform.invitations.delivery import LoggedInvitationDelivery
+    from access_platform.rbac.permissions import CorePermissions
     from access_platform.scim.core_schemas import CoreScimSchemas
     from access_platform.scim.token_method import ScimTokenMethod
 
@@ -53,6 +56,8 @@ def builtin_plugins() -> list[tuple[str, object]]:
         ("builtin-scim-token", ScimTokenMethod()),
         ("builtin-guardrails", BuiltinGuardrails()),
         ("builtin-scim-schemas", CoreScimSchemas()),
+        ("builtin-permissions", CorePermissions()),
+        ("builtin-invitation-log", LoggedInvitationDelivery()),
     ]
 
 

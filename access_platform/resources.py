@@ -16,15 +16,21 @@ from pyramid.authorization import ALL_PERMISSIONS, Allow, Authenticated
 from access_platform.auth.resources import AuthResource
 from access_platform.batch.resources import BatchResource
 from access_platform.groups.resources import GroupCollection
+from access_platform.invitations.resources import InvitationCollection
 from access_platform.rbac.models import ALL_PERMISSIONS_NAME
 from access_platform.rbac.permissions import (
     AUTHENTICATED,
-    CORE_PERMISSIONS,
     permission_principal,
+)
+from access_platform.rbac.resources import (
+    PermissionCollection,
+    RoleAssignmentCollection,
+    RoleCollection,
 )
 from access_platform.scim.resources import ScimV2
 from access_platform.traversal import Resource
 from access_platform.users.resources import UserCollection
+from access_platform.workspaces.resources import WorkspaceCollection
 
 
 class ApiV1(Resource):
@@ -35,6 +41,11 @@ class ApiV1(Resource):
         "users": UserCollection,
         "groups": GroupCollection,
         "$batch": BatchResource,
+        "workspaces": WorkspaceCollection,
+        "roles": RoleCollection,
+        "permissions": PermissionCollection,
+        "roleAssignments": RoleAssignmentCollection,
+        "invitations": InvitationCollection,
     }
 
 
@@ -73,13 +84,13 @@ class Root(Resource):
         return self.request.registry.root_acl
 
 
-def build_root_acl() -> list[tuple[Any, ...]]:
+def build_root_acl(permission_names: list[str]) -> list[tuple[Any, ...]]:
     """Return the root ACL for the permission catalogue."""
     acl: list[tuple[Any, ...]] = [
         (Allow, permission_principal(ALL_PERMISSIONS_NAME), ALL_PERMISSIONS),
         (Allow, Authenticated, AUTHENTICATED),
     ]
-    acl.extend((Allow, permission_principal(name), name) for name in CORE_PERMISSIONS)
+    acl.extend((Allow, permission_principal(name), name) for name in permission_names)
     return acl
 
 
@@ -88,5 +99,4 @@ def root_factory(request: Any) -> Root:
 
 
 def includeme(config: Any) -> None:
-    config.registry.root_acl = build_root_acl()
     config.set_root_factory(root_factory)

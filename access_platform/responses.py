@@ -7,11 +7,12 @@ from typing import Any
 from access_platform.etags import set_etag
 
 
-def created(request: Any, location: str, version: int) -> None:
-    """Mark the response as 201 Created with ``Location`` and ``ETag``."""
+def created(request: Any, location: str, version: int | None) -> None:
+    """Mark the response as 201 Created with ``Location``, and ``ETag`` for versioned resources."""
     request.response.status_code = 201
     request.response.location = location
-    set_etag(request, version)
+    if version is not None:
+        set_etag(request, version)
 
 
 def no_content(request: Any) -> Any:

@@ -18,8 +18,8 @@ from pyramid.security import NO_PERMISSION_REQUIRED
 from access_platform.db import PARENT_REQUEST_KEY
 from access_platform.errors import CSRF_FAILED, ApiError
 from access_platform.identity import AuthFailure, AuthResult, Identity
+from access_platform.rbac.effective import EffectivePermissions, effective_permissions
 from access_platform.rbac.permissions import permission_principal
-from access_platform.rbac.services import tenant_permissions
 
 log = logging.getLogger(__name__)
 
@@ -48,20 +48,69 @@ def authenticate(request: Any) -> AuthResult | None:
     return result
 
 
-def effective_principals(request: Any) -> list[str]:
-    """Return the ACL principals of the request's identity; reified as ``request.principals``."""
+def request_effective_permissions(request: Any) -> EffectivePermissions | None:
+    """Return the caller's grants; reified as ``request.effective_permissions``.
+
+    ``None`` for callers that are not users, such as SCIM tokens.
+    """
+    parent = request.environ.get(PARENT_REQUEST_KEY)
+    if parent is not None:
+        return parent.effective_permissions
+    identity = request.identity
+    if identity is None or identity.user is None:
+        return None
+    return effective_permissions(request.dbsession, identity.user)
+
+
+def workspace_scope(context: Any) -> str | None:
+    """Return the id of the workspace ``context`` lies in, or ``None`` for tenant-wide resources.
+
+    A resource states its workspace with a ``workspace_id`` attribute; the
+    nearest one up the tree counts.
+    """
+    node = context
+    while node is not None:
+        workspace_id = getattr(node, "workspace_id", None)
+        if workspace_id is not None:
+            return workspace_id
+        node = getattr(node, "__parent__", None)
+    return None
+
+
+def principals_at(request: Any, workspace_id: str | None) -> list[str]:
+    """Return the ACL principals of the caller at the scope of ``workspace_id``."""
+    cache = request.environ.setdefault("access_platform.principals", {})
+    if workspace_id in cache:
+        return cache[workspace_id]
+
     principals = [Everyone]
     identity = request.identity
-    if identity is None:
-        return principals
-
-    principals.append(Authenticated)
-    principals.append(identity.principal_id)
-    principals.extend(identity.principals)
-    if identity.user is not None:
-        for permission in sorted(tenant_permissions(request.dbsession, identity.user.id)):
-            principals.append(permission_principal(permission))
+    if identity is not None:
+        principals.append(Authenticated)
+        principals.append(identity.principal_id)
+        principals.extend(identity.principals)
+        effective = request.effective_permissions
+        if effective is not None:
+            principals.extend(
+                permission_principal(name) for name in sorted(effective.names_at(workspace_id))
+            )
+    cache[workspace_id] = principals
     return principals
+
+
+def require_permission(request: Any, permission: str, workspace_id: str | None) -> None:
+    """Raise 403 unless the caller holds ``permission`` at the scope of ``workspace_id``.
+
+    For views whose scope comes from the request body rather than the URL.
+    """
+    effective = request.effective_permissions
+    if effective is not None and effective.allows(permission, workspace_id):
+        return
+    where = f"in workspace {workspace_id}" if workspace_id else "tenant-wide"
+    raise ApiError(
+        403,
+        f"This request needs the {permission} permission {where}, which the caller does not hold.",
+    )
 
 
 class PlatformSecurityPolicy:
@@ -79,7 +128,8 @@ class PlatformSecurityPolicy:
         return identity.principal_id if identity is not None else None
 
     def permits(self, request: Any, context: Any, permission: str) -> Any:
-        return self.acl.permits(context, request.principals, permission)
+        principals = principals_at(request, workspace_scope(context))
+        return self.acl.permits(context, principals, permission)
 
     def remember(self, request: Any, userid: str, **kw: Any) -> list[tuple[str, str]]:
         # Sessions set their cookie in the login view; nothing else remembers.
@@ -133,7 +183,7 @@ def api_surface(request: Any) -> str | None:
 def includeme(config: Any) -> None:
     config.set_security_policy(PlatformSecurityPolicy())
     config.add_request_method(authenticate, "authentication", reify=True)
-    config.add_request_method(effective_principals, "principals", reify=True)
+    config.add_request_method(request_effective_permissions, "effective_permissions", reify=True)
     config.add_request_method(api_surface, "api_surface", reify=True)
     # Right inside the permission check, so that view decorators such as
     # the idempotency replay only ever see requests that passed it.

@@ -115,6 +115,12 @@ SETTINGS: tuple[Setting, ...] = (
         "replay, in seconds.",
     ),
     Setting(
+        "access_platform.invitations.lifetime_seconds",
+        "604800",
+        _positive_int,
+        "How long an invitation can be accepted after it is sent or resent, in seconds.",
+    ),
+    Setting(
         "access_platform.session.max_age_seconds",
         "28800",
         _positive_int,

@@ -6,15 +6,10 @@ import re
 
 import colander
 
-from access_platform.payloads import StrictString, length
+from access_platform.payloads import StrictString, length, not_blank
 
 GROUP_READ_ONLY_FIELDS = frozenset({"id", "source", "created_at", "updated_at"})
 _SOURCE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
-
-
-def _not_blank(node: colander.SchemaNode, value: str | None) -> None:
-    if value is not None and not value.strip():
-        raise colander.Invalid(node, "Must not be blank.")
 
 
 def _source(node: colander.SchemaNode, value: str) -> None:
@@ -27,7 +22,7 @@ def _source(node: colander.SchemaNode, value: str) -> None:
 
 def _display_name(missing=colander.required) -> colander.SchemaNode:
     return colander.SchemaNode(
-        StrictString(), missing=missing, validator=colander.All(length(min=1, max=255), _not_blank)
+        StrictString(), missing=missing, validator=colander.All(length(min=1, max=255), not_blank)
     )
 
 

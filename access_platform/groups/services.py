@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import Select, delete, or_, select
+from sqlalchemy import Select, delete, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -182,6 +182,27 @@ def ancestor_group_ids(member_id: str) -> Select[Any]:
     return select(ancestors.c.id)
 
 
+# Key of the PostgreSQL advisory lock that serializes group-in-group adds.
+NESTING_LOCK_KEY = 0x61705F6E657374  # "ap_nest"
+
+
+def lock_group_nesting(dbsession: Session, group: Group) -> None:
+    """Serialize group-in-group adds until this transaction ends.
+
+    Two concurrent adds that each pass the cycle check could together form
+    a cycle (A into B while B goes into A). On PostgreSQL a transaction-level
+    advisory lock orders them; on SQLite any write takes the database's
+    single write lock, so a no-op update of the parent group does the same.
+    Adds of users, which cannot form cycles, take no lock.
+    """
+    if dbsession.get_bind().dialect.name == "postgresql":
+        dbsession.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": NESTING_LOCK_KEY})
+    else:
+        dbsession.execute(
+            text("UPDATE groups SET version = version WHERE id = :id"), {"id": group.id}
+        )
+
+
 def _would_create_cycle(dbsession: Session, group: Group, candidate: Group) -> bool:
     if candidate.id == group.id:
         return True
@@ -200,6 +221,8 @@ def add_member(request: Any, group: Group, reference: Reference) -> User | Group
     member_type = "group" if isinstance(member, Group) else "user"
     enforce_guardrails(request, GroupChange(group, "members", "add", member.id))
 
+    if isinstance(member, Group):
+        lock_group_nesting(dbsession, group)
     if isinstance(member, Group) and _would_create_cycle(dbsession, group, member):
         raise ApiError(
             409,

@@ -6,6 +6,7 @@ from typing import Any
 
 from pyramid.view import view_config
 
+from access_platform.db import lock_for_update
 from access_platform.etags import check_if_match, set_etag
 from access_platform.groups import services
 from access_platform.groups.listing import members_page, owners_page
@@ -77,6 +78,7 @@ def get_group(context: GroupResource, request: Any) -> dict[str, Any]:
     context=GroupResource, request_method="PATCH", permission="groups.write", renderer="json"
 )
 def patch_group(context: GroupResource, request: Any) -> dict[str, Any]:
+    lock_for_update(request.dbsession, context.group)
     check_if_match(request, context.group.version)
     changes = validated_body(request, GroupPatchSchema(), GROUP_READ_ONLY_FIELDS)
     group = services.update_group(request.dbsession, context.group, changes)
@@ -86,6 +88,7 @@ def patch_group(context: GroupResource, request: Any) -> dict[str, Any]:
 
 @view_config(context=GroupResource, request_method="DELETE", permission="groups.write")
 def delete_group(context: GroupResource, request: Any) -> Any:
+    lock_for_update(request.dbsession, context.group)
     check_if_match(request, context.group.version)
     services.delete_group(request.dbsession, context.group)
     return no_content(request)

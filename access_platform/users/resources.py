@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pyramid.authorization import Allow
+
 from access_platform.groups.models import Group
 from access_platform.groups.services import find_membership
 from access_platform.relations import (
@@ -48,10 +50,25 @@ class MemberOf(RelationCollection):
         return self.request.dbsession.get(Group, group_id)
 
 
+class EffectivePermissionsResource(Resource):
+    """``/api/v1/users/{userId}/effectivePermissions``.
+
+    Users may always read their own effective permissions.
+    """
+
+    @property
+    def __acl__(self) -> list[tuple[str, str, str]]:
+        return [(Allow, f"user:{self.__parent__.user.id}", "role_assignments.read")]
+
+
 class UserResource(Resource):
     """One user; ``self.user`` is the loaded row."""
 
-    children = {"deactivate": DeactivateAction, "memberOf": MemberOf}
+    children = {
+        "deactivate": DeactivateAction,
+        "memberOf": MemberOf,
+        "effectivePermissions": EffectivePermissionsResource,
+    }
 
     def __init__(self, request: Any, name: str, parent: Resource, user: User) -> None:
         super().__init__(request, name, parent)

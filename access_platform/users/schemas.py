@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import colander
 
-from access_platform.payloads import StrictString, length
+from access_platform.payloads import StrictString, length, not_blank
 
 USER_READ_ONLY_FIELDS = frozenset({"id", "source", "created_at", "updated_at"})
-
-
-def _not_blank(node: colander.SchemaNode, value: str | None) -> None:
-    if value is not None and not value.strip():
-        raise colander.Invalid(node, "Must not be blank.")
 
 
 def _email(node: colander.SchemaNode, value: str | None) -> None:
@@ -21,7 +16,7 @@ def _email(node: colander.SchemaNode, value: str | None) -> None:
 
 def _user_name() -> colander.SchemaNode:
     return colander.SchemaNode(
-        StrictString(), validator=colander.All(length(min=1, max=255), _not_blank)
+        StrictString(), validator=colander.All(length(min=1, max=255), not_blank)
     )
 
 
@@ -54,7 +49,7 @@ class UserPatchSchema(colander.MappingSchema):
     user_name = colander.SchemaNode(
         StrictString(),
         missing=colander.drop,
-        validator=colander.All(length(min=1, max=255), _not_blank),
+        validator=colander.All(length(min=1, max=255), not_blank),
     )
     display_name = _optional_text(255, missing=colander.drop)
     given_name = _optional_text(255, missing=colander.drop)

@@ -6,13 +6,16 @@ from typing import Any
 
 from pyramid.view import view_config
 
-from access_platform.errors import validation_error
+from access_platform.db import lock_for_update
+from access_platform.errors import ApiError, validation_error
 from access_platform.etags import check_if_match, set_etag
 from access_platform.groups import services as group_services
 from access_platform.groups.listing import member_of_page
 from access_platform.idempotency import idempotent
 from access_platform.listing import ListQuery, envelope, fetch_page, invalid_parameter
 from access_platform.payloads import json_body, validated_body
+from access_platform.rbac.effective import effective_permissions as compute_effective_permissions
+from access_platform.rbac.explain import explain
 from access_platform.references import Reference, parse_reference
 from access_platform.responses import created, no_content, query_params
 from access_platform.users import services
@@ -20,6 +23,7 @@ from access_platform.users.models import USER_STATUSES, User
 from access_platform.users.representation import user_json, user_location
 from access_platform.users.resources import (
     DeactivateAction,
+    EffectivePermissionsResource,
     MemberOf,
     MemberOfAdd,
     MemberOfEntryRef,
@@ -27,6 +31,7 @@ from access_platform.users.resources import (
     UserResource,
 )
 from access_platform.users.schemas import USER_READ_ONLY_FIELDS, UserCreateSchema, UserPatchSchema
+from access_platform.workspaces.models import Workspace
 
 
 @view_config(context=UserCollection, request_method="GET", permission="users.read", renderer="json")
@@ -68,6 +73,7 @@ def get_user(context: UserResource, request: Any) -> dict[str, Any]:
     context=UserResource, request_method="PATCH", permission="users.write", renderer="json"
 )
 def patch_user(context: UserResource, request: Any) -> dict[str, Any]:
+    lock_for_update(request.dbsession, context.user)
     check_if_match(request, context.user.version)
     changes = validated_body(request, UserPatchSchema(), USER_READ_ONLY_FIELDS)
     user = services.update_user(request.dbsession, context.user, changes)
@@ -80,6 +86,7 @@ def patch_user(context: UserResource, request: Any) -> dict[str, Any]:
 )
 def deactivate_user(context: DeactivateAction, request: Any) -> dict[str, Any]:
     user = context.__parent__.user
+    lock_for_update(request.dbsession, user)
     check_if_match(request, user.version)
     services.deactivate_user(request.dbsession, user)
     set_etag(request, user.version)
@@ -113,3 +120,28 @@ def remove_member_of(context: MemberOfEntryRef, request: Any) -> Any:
     membership = group_services.find_membership(request.dbsession, entry.entry.id, user.id)
     group_services.remove_member(request, entry.entry, membership)
     return no_content(request)
+
+
+@view_config(
+    context=EffectivePermissionsResource,
+    request_method="GET",
+    permission="role_assignments.read",
+    renderer="json",
+)
+def effective_permissions(context: EffectivePermissionsResource, request: Any) -> dict[str, Any]:
+    """List each permission the user holds tenant-wide, or in ``workspace_id``, with its sources."""
+    params = query_params(request)
+    unknown = set(params) - {"workspace_id"}
+    if unknown:
+        raise invalid_parameter(
+            sorted(unknown)[0], "unknown parameter; the only one is workspace_id."
+        )
+    workspace_id = params.get("workspace_id")
+    if workspace_id is not None and request.dbsession.get(Workspace, workspace_id) is None:
+        raise ApiError(404, f"No workspace with id {workspace_id} exists.")
+
+    user = context.__parent__.user
+    grants = compute_effective_permissions(request.dbsession, user)
+    catalogue = list(request.registry.permission_catalogue)
+    items = explain(grants, user.id, catalogue, workspace_id)
+    return {**envelope(items, None), "user_id": user.id, "workspace_id": workspace_id}

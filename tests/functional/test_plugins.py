@@ -17,6 +17,8 @@ BUILTINS = {
     "builtin-scim-token",
     "builtin-guardrails",
     "builtin-scim-schemas",
+    "builtin-permissions",
+    "builtin-invitation-log",
 }
 
 

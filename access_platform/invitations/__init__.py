@@ -1,0 +1,1 @@
+"""Invitations: bringing a person into a workspace with a role."""

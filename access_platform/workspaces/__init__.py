@@ -1,0 +1,1 @@
+"""Workspaces: the scopes inside the tenant where roles can be assigned."""

@@ -1,0 +1,98 @@
+"""Views for ``/api/v1/workspaces``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pyramid.view import view_config
+
+from access_platform.db import lock_for_update
+from access_platform.etags import check_if_match, set_etag
+from access_platform.listing import ListQuery, envelope, fetch_page, invalid_parameter
+from access_platform.payloads import validated_body
+from access_platform.responses import created, no_content, query_params
+from access_platform.workspaces import services
+from access_platform.workspaces.models import Workspace
+from access_platform.workspaces.resources import WorkspaceCollection, WorkspaceResource
+from access_platform.workspaces.schemas import (
+    WORKSPACE_READ_ONLY_FIELDS,
+    WorkspaceCreateSchema,
+    WorkspacePatchSchema,
+)
+
+
+def workspace_json(request: Any, workspace: Workspace) -> dict[str, Any]:
+    return {
+        "id": workspace.id,
+        "name": workspace.name,
+        "description": workspace.description,
+        "created_at": workspace.created_at,
+        "updated_at": workspace.updated_at,
+    }
+
+
+@view_config(
+    context=WorkspaceCollection, request_method="GET", permission="workspaces.read", renderer="json"
+)
+def list_workspaces(context: WorkspaceCollection, request: Any) -> dict[str, Any]:
+    params = query_params(request)
+    query = ListQuery.from_request(params, services.WORKSPACE_SORT_KEYS, "name", {"q"})
+    page = fetch_page(
+        request.dbsession,
+        services.filtered_workspaces(params),
+        query,
+        services.WORKSPACE_SORT_KEYS,
+        Workspace.id,
+    )
+    return envelope(
+        [workspace_json(request, item) for item in page.items], page.next_cursor, page.total
+    )
+
+
+@view_config(
+    context=WorkspaceCollection,
+    request_method="POST",
+    permission="workspaces.write",
+    renderer="json",
+)
+def create_workspace(context: WorkspaceCollection, request: Any) -> dict[str, Any]:
+    body = validated_body(request, WorkspaceCreateSchema(), WORKSPACE_READ_ONLY_FIELDS)
+    workspace = services.create_workspace(request.dbsession, body)
+    created(
+        request, request.application_url + f"/api/v1/workspaces/{workspace.id}", workspace.version
+    )
+    return workspace_json(request, workspace)
+
+
+@view_config(
+    context=WorkspaceResource, request_method="GET", permission="workspaces.read", renderer="json"
+)
+def get_workspace(context: WorkspaceResource, request: Any) -> dict[str, Any]:
+    set_etag(request, context.workspace.version)
+    return workspace_json(request, context.workspace)
+
+
+@view_config(
+    context=WorkspaceResource,
+    request_method="PATCH",
+    permission="workspaces.write",
+    renderer="json",
+)
+def patch_workspace(context: WorkspaceResource, request: Any) -> dict[str, Any]:
+    lock_for_update(request.dbsession, context.workspace)
+    check_if_match(request, context.workspace.version)
+    changes = validated_body(request, WorkspacePatchSchema(), WORKSPACE_READ_ONLY_FIELDS)
+    workspace = services.update_workspace(request.dbsession, context.workspace, changes)
+    set_etag(request, workspace.version)
+    return workspace_json(request, workspace)
+
+
+@view_config(context=WorkspaceResource, request_method="DELETE", permission="workspaces.write")
+def delete_workspace(context: WorkspaceResource, request: Any) -> Any:
+    lock_for_update(request.dbsession, context.workspace)
+    check_if_match(request, context.workspace.version)
+    force_text = request.GET.get("force", "false").lower()
+    if force_text not in ("true", "false"):
+        raise invalid_parameter("force", "expected true or false.")
+    services.delete_workspace(request.dbsession, context.workspace, force_text == "true")
+    return no_content(request)
