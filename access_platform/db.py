@@ -66,7 +66,18 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# Execution option that makes a SQLite transaction start with BEGIN
+# IMMEDIATE, taking the write lock at once.
+SQLITE_BEGIN_IMMEDIATE = "access_platform_sqlite_begin_immediate"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
 def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # The sqlite3 module would otherwise open transactions on its own, only
+    # before data-changing statements: reads would run outside the
+    # transaction, and a SAVEPOINT outside one would commit on release.
+    # SQLAlchemy's "begin" event below issues BEGIN instead.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA journal_mode=WAL")
@@ -76,12 +87,24 @@ def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
+def _begin_sqlite_transaction(connection: Any) -> None:
+    # A request that writes takes SQLite's single write lock when it
+    # begins, waiting up to the busy timeout for it. Were it to read first
+    # and ask for the lock later, a writer that committed in between would
+    # make SQLite fail the request at once instead of letting it wait.
+    if connection.get_execution_options().get(SQLITE_BEGIN_IMMEDIATE):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        connection.exec_driver_sql("BEGIN")
+
+
 def create_db_engine(settings: dict[str, Any]) -> Engine:
     """Create the engine for ``sqlalchemy.url``.
 
     SQLite gets WAL mode (readers do not block the writer), enforced foreign
-    keys and a busy timeout of five seconds on every connection; the
-    database file's folder is created if missing.
+    keys, a busy timeout of five seconds, and transactions that SQLAlchemy
+    begins itself, so that savepoints nest inside them. The database file's
+    folder is created if missing.
     """
     url: str = settings["sqlalchemy.url"]
     if url.startswith("sqlite"):
@@ -90,6 +113,7 @@ def create_db_engine(settings: dict[str, Any]) -> Engine:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url)
         event.listen(engine, "connect", _enable_sqlite_pragmas)
+        event.listen(engine, "begin", _begin_sqlite_transaction)
         return engine
 
     return create_engine(
@@ -175,7 +199,10 @@ def includeme(config: Any) -> None:
         parent = request.environ.get(PARENT_REQUEST_KEY)
         if parent is not None:
             return parent.dbsession
-        return bind_session(session_factory, request.tm)
+        session = bind_session(session_factory, request.tm)
+        if request.method in UNSAFE_METHODS and engine.dialect.name == "sqlite":
+            session.bind = engine.execution_options(**{SQLITE_BEGIN_IMMEDIATE: True})
+        return session
 
     config.add_request_method(dbsession, reify=True)
     log.info("database: %s", describe_url(engine))
@@ -208,3 +235,13 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+@event.listens_for(Base, "before_insert", propagate=True)
+def _stamp_creation(_mapper: Any, _connection: Any, row: Any) -> None:
+    # One clock reading for both timestamps, so a new row's updated_at
+    # equals its created_at.
+    if hasattr(row, "created_at") and row.created_at is None:
+        row.created_at = utcnow()
+    if hasattr(row, "updated_at") and row.updated_at is None:
+        row.updated_at = row.created_at

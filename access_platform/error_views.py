@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import pyramid_retry
 from pyramid.exceptions import PredicateMismatch
 from pyramid.httpexceptions import HTTPException, HTTPForbidden, HTTPNotFound
 from pyramid.response import Response
@@ -128,6 +129,11 @@ def concurrent_update(exc: StaleDataError, request: Any) -> Response:
 def database_error(exc: Exception, request: Any) -> Response:
     if isinstance(exc, DBAPIError) and not _is_unavailable(exc):
         return unexpected_error(exc, request)
+    if _is_sqlite_busy(exc):
+        # Another writer held SQLite's write lock past the busy timeout, or
+        # committed after this request read: running the request again
+        # usually succeeds, and pyramid_retry does so while attempts remain.
+        pyramid_retry.mark_error_retryable(exc)
     log.warning(
         "database unavailable (request id %s): %s", request.request_id, exc.__class__.__name__
     )
@@ -139,6 +145,10 @@ def database_error(exc: Exception, request: Any) -> Response:
         headers={"Retry-After": "5"},
     )
     return error_response(request, error)
+
+
+def _is_sqlite_busy(exc: Exception) -> bool:
+    return isinstance(exc, OperationalError) and "database is locked" in str(exc.orig)
 
 
 def _is_unavailable(exc: DBAPIError) -> bool:

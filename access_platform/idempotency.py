@@ -134,8 +134,8 @@ def idempotent(view: Callable[[Any, Any], Response]) -> Callable[[Any, Any], Res
             expires_at=now + timedelta(seconds=window),
         )
         try:
-            with dbsession.begin_nested():
-                dbsession.add(stored)
+            dbsession.add(stored)
+            dbsession.flush()
         except IntegrityError as error:
             # A concurrent request with the same key stored its result
             # first; this one must not commit a second execution.

@@ -51,11 +51,9 @@ def find_by_display_name(dbsession: Session, display_name: str) -> Group | None:
 
 
 def _flush_unique(dbsession: Session, display_name: str) -> None:
-    # See the users service: a savepoint, and the constraint told apart by
-    # its column name.
+    # The constraint is told apart by its column name, as in the users service.
     try:
-        with dbsession.begin_nested():
-            dbsession.flush()
+        dbsession.flush()
     except IntegrityError as error:
         if "display_name_folded" in str(error.orig):
             raise display_name_conflict(display_name) from error
@@ -231,16 +229,16 @@ def add_member(request: Any, group: Group, reference: Reference) -> User | Group
             title="Membership cycle",
         )
 
-    if find_membership(dbsession, group.id, member.id) is not None:
-        raise already_member(group.id, member.id)
+    # Plain ids, because a failed flush expires every loaded object.
+    group_id, member_id = group.id, member.id
+    if find_membership(dbsession, group_id, member_id) is not None:
+        raise already_member(group_id, member_id)
     try:
-        with dbsession.begin_nested():
-            dbsession.add(
-                GroupMember(group_id=group.id, member_id=member.id, member_type=member_type)
-            )
+        dbsession.add(GroupMember(group_id=group_id, member_id=member_id, member_type=member_type))
+        dbsession.flush()
     except IntegrityError as error:
         # A concurrent request added the same member first.
-        raise already_member(group.id, member.id) from error
+        raise already_member(group_id, member_id) from error
     log.info("added %s %s to group %s", member_type, member.id, group.id)
     return member
 
@@ -279,13 +277,14 @@ def add_owner(request: Any, group: Group, reference: Reference) -> User:
         )
     enforce_guardrails(request, GroupChange(group, "owners", "add", owner.id))
 
-    if dbsession.get(GroupOwner, {"group_id": group.id, "user_id": owner.id}) is not None:
-        raise already_owner(group.id, owner.id)
+    group_id, owner_id = group.id, owner.id
+    if dbsession.get(GroupOwner, {"group_id": group_id, "user_id": owner_id}) is not None:
+        raise already_owner(group_id, owner_id)
     try:
-        with dbsession.begin_nested():
-            dbsession.add(GroupOwner(group_id=group.id, user_id=owner.id))
+        dbsession.add(GroupOwner(group_id=group_id, user_id=owner_id))
+        dbsession.flush()
     except IntegrityError as error:
-        raise already_owner(group.id, owner.id) from error
+        raise already_owner(group_id, owner_id) from error
     log.info("added owner %s to group %s", owner.id, group.id)
     return owner
 

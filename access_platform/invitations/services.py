@@ -12,7 +12,7 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select, update
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -75,6 +75,9 @@ def create_invitation(request: Any, fields: dict[str, Any]) -> Invitation:
         the role there.
     """
     dbsession = request.dbsession
+    # The permission comes first, so that a caller without it cannot learn
+    # which workspace and role ids exist.
+    require_permission(request, "invitations.write", fields["workspace_id"])
     workspace = dbsession.get(Workspace, fields["workspace_id"])
     if workspace is None:
         raise ApiError(404, f"No workspace with id {fields['workspace_id']} exists.")
@@ -90,32 +93,16 @@ def create_invitation(request: Any, fields: dict[str, Any]) -> Invitation:
                 }
             ]
         )
-    require_permission(request, "invitations.write", workspace.id)
     require_holdings(request, role.permissions, workspace.id)
 
-    email = fields["email"].strip()
+    email = fields["email"]
     now = utcnow()
-    # Pending invitations past their expiry no longer block a new one.
-    dbsession.execute(
-        update(Invitation)
-        .where(
-            Invitation.email_folded == fold(email),
-            Invitation.workspace_id == workspace.id,
-            Invitation.invitation_status == "pending",
-            Invitation.expires_at <= now,
-        )
-        .values(invitation_status="expired", updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    _expire_lapsed(dbsession, email, workspace.id, now)
     if _pending_for(dbsession, email, workspace.id) is not None:
         raise _already_pending(email, workspace.id)
 
-    user = _find_user_by_email(dbsession, email)
-    if user is None:
-        user = User(user_name=email, email=email, display_name=email, status="invited")
-        dbsession.add(user)
-        dbsession.flush()
-    elif find_assignment(dbsession, role.id, "user", user.id, workspace.id) is not None:
+    user = _find_user_by_email(dbsession, email) or _create_invited_user(dbsession, email)
+    if find_assignment(dbsession, role.id, "user", user.id, workspace.id) is not None:
         raise ApiError(
             409,
             f"{email} already holds role {role.name!r} in workspace {workspace.id}.",
@@ -131,6 +118,8 @@ def create_invitation(request: Any, fields: dict[str, Any]) -> Invitation:
         created_by=request.identity.principal_id,
     )
     token = secrets.token_urlsafe(32)
+    # A plain id, because a failed flush expires every loaded object.
+    workspace_id = workspace.id
     invitation = Invitation(
         email=email,
         email_folded=fold(email),
@@ -143,13 +132,13 @@ def create_invitation(request: Any, fields: dict[str, Any]) -> Invitation:
         last_sent_at=now,
     )
     try:
-        with dbsession.begin_nested():
-            dbsession.add(assignment)
-            dbsession.flush()
-            invitation.assignment_id = assignment.id
-            dbsession.add(invitation)
+        dbsession.add(assignment)
+        dbsession.flush()
+        invitation.assignment_id = assignment.id
+        dbsession.add(invitation)
+        dbsession.flush()
     except IntegrityError as error:
-        raise _already_pending(email, workspace.id) from error
+        raise _already_pending(email, workspace_id) from error
 
     log.info(
         "invited user %s to workspace %s with role %s (invitation %s)",
@@ -160,6 +149,53 @@ def create_invitation(request: Any, fields: dict[str, Any]) -> Invitation:
     )
     deliver_after_commit(request, invitation, token, "created")
     return invitation
+
+
+def _create_invited_user(dbsession: Session, email: str) -> User:
+    """Create the ``invited`` user for an address, or return the one a concurrent request made."""
+    try:
+        with dbsession.begin_nested():
+            user = User(user_name=email, email=email, display_name=email, status="invited")
+            dbsession.add(user)
+    except IntegrityError:
+        # Another invitation of the same address, perhaps to another
+        # workspace, created the user first; this one invites that user.
+        user = _find_user_by_email(dbsession, email)
+        if user is None:
+            raise
+    return user
+
+
+def _expire_lapsed(dbsession: Session, email: str, workspace_id: str, now: Any) -> None:
+    """Mark lapsed pending invitations for the address as expired, and undo what they seeded.
+
+    A new invitation replaces them, so their role assignments, like those of
+    a cancelled invitation, are removed.
+    """
+    lapsed = dbsession.scalars(
+        select(Invitation).where(
+            Invitation.email_folded == fold(email),
+            Invitation.workspace_id == workspace_id,
+            Invitation.invitation_status == "pending",
+            Invitation.expires_at <= now,
+        )
+    ).all()
+    for invitation in lapsed:
+        _remove_seeded_assignment(dbsession, invitation)
+        invitation.invitation_status = "expired"
+        invitation.updated_at = now
+    if lapsed:
+        dbsession.flush()
+        log.info("expired %d lapsed invitations for workspace %s", len(lapsed), workspace_id)
+
+
+def _remove_seeded_assignment(dbsession: Session, invitation: Invitation) -> None:
+    if invitation.assignment_id is None:
+        return
+    assignment = dbsession.get(RoleAssignment, invitation.assignment_id)
+    invitation.assignment_id = None
+    if assignment is not None:
+        dbsession.delete(assignment)
 
 
 def _pending_for(dbsession: Session, email: str, workspace_id: str) -> Invitation | None:
@@ -214,11 +250,7 @@ def cancel_invitation(request: Any, invitation: Invitation) -> Invitation:
     """Cancel a pending invitation and remove the assignment it seeded."""
     _require_pending(invitation, "cancelled")
     dbsession = request.dbsession
-    if invitation.assignment_id is not None:
-        assignment = dbsession.get(RoleAssignment, invitation.assignment_id)
-        invitation.assignment_id = None
-        if assignment is not None:
-            dbsession.delete(assignment)
+    _remove_seeded_assignment(dbsession, invitation)
     invitation.invitation_status = "cancelled"
     invitation.updated_at = utcnow()
     dbsession.flush()
@@ -247,9 +279,20 @@ def accept_invitation(
     if user.status == "invited":
         user.status = "active"
         user.updated_at = now
-    if password:
-        user.password_hash = hash_password(password)
-        user.updated_at = now
+        if password:
+            user.password_hash = hash_password(password)
+    elif password:
+        # The token proves control of the address the invitation went to,
+        # which is not enough to take over an account that existed before.
+        raise validation_error(
+            [
+                {
+                    "pointer": "#/password",
+                    "detail": "This account existed before the invitation; "
+                    "accept without a password and keep the current one.",
+                }
+            ]
+        )
     invitation.invitation_status = "accepted"
     invitation.accepted_at = now
     invitation.updated_at = now

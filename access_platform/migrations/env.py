@@ -54,10 +54,10 @@ def run_migrations_online() -> None:
                 # Batch mode rebuilds a SQLite table by copying it and
                 # dropping the original; with foreign keys enforced, that
                 # drop would cascade into the rows that refer to it. The
-                # pragma only takes effect outside a transaction, so it runs
-                # first, and the foreign keys are checked once at the end.
-                connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-                connection.commit()
+                # pragma only takes effect outside a transaction, so it goes
+                # straight to the driver before anything begins, and the
+                # foreign keys are checked once at the end.
+                connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
             context.configure(
                 connection=connection,
                 target_metadata=Base.metadata,

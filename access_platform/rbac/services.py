@@ -82,8 +82,7 @@ def _check_catalogue(request: Any, permissions: list[str]) -> list[str]:
 
 def _flush_role(dbsession: Session, name: str) -> None:
     try:
-        with dbsession.begin_nested():
-            dbsession.flush()
+        dbsession.flush()
     except IntegrityError as error:
         if "name_folded" in str(error.orig):
             raise ApiError(
@@ -176,6 +175,9 @@ def create_assignment(request: Any, fields: dict[str, Any]) -> RoleAssignment:
     """
     dbsession = request.dbsession
     workspace_id = fields.get("workspace_id")
+    # The permission comes first, so that a caller without it cannot learn
+    # which role, principal and workspace ids exist.
+    require_permission(request, "role_assignments.write", workspace_id)
 
     role = dbsession.get(Role, fields["role_id"])
     if role is None:
@@ -208,13 +210,14 @@ def create_assignment(request: Any, fields: dict[str, Any]) -> RoleAssignment:
             ]
         )
 
-    require_permission(request, "role_assignments.write", workspace_id)
     require_holdings(request, role.permissions, workspace_id)
 
     if find_assignment(
         dbsession, role.id, fields["principal_type"], fields["principal_id"], workspace_id
     ):
-        raise already_assigned(role, fields)
+        raise already_assigned(role.name, fields)
+    # A plain name, because a failed flush expires every loaded object.
+    role_name = role.name
     assignment = RoleAssignment(
         role_id=role.id,
         principal_type=fields["principal_type"],
@@ -223,10 +226,10 @@ def create_assignment(request: Any, fields: dict[str, Any]) -> RoleAssignment:
         created_by=request.identity.principal_id,
     )
     try:
-        with dbsession.begin_nested():
-            dbsession.add(assignment)
+        dbsession.add(assignment)
+        dbsession.flush()
     except IntegrityError as error:
-        raise already_assigned(role, fields) from error
+        raise already_assigned(role_name, fields) from error
     log.info(
         "assigned role %s to %s %s (workspace %s)",
         role.id,
@@ -256,14 +259,14 @@ def find_assignment(
     return dbsession.scalars(statement).first()
 
 
-def already_assigned(role: Role, fields: dict[str, Any]) -> ApiError:
+def already_assigned(role_name: str, fields: dict[str, Any]) -> ApiError:
     where = (
         f"in workspace {fields['workspace_id']}" if fields.get("workspace_id") else "tenant-wide"
     )
     return ApiError(
         409,
         f"{fields['principal_type'].title()} {fields['principal_id']} already holds role "
-        f"{role.name!r} {where}.",
+        f"{role_name!r} {where}.",
         type=ALREADY_ASSIGNED,
         title="Role already assigned",
     )

@@ -47,13 +47,12 @@ def find_by_user_name(dbsession: Session, user_name: str) -> User | None:
 
 
 def _flush_unique(dbsession: Session, user_name: str) -> None:
-    # The savepoint keeps the request's transaction usable after a
-    # unique-constraint violation, so that the 409 can still be answered.
-    # The constraint is told apart by its column name, which both SQLite
-    # and PostgreSQL put in the message.
+    # A unique-constraint violation ends the transaction, which is aborted
+    # anyway when the 409 is raised; a $batch item runs in a savepoint of
+    # its own, so the batch goes on. The constraint is told apart by its
+    # column name, which both SQLite and PostgreSQL put in the message.
     try:
-        with dbsession.begin_nested():
-            dbsession.flush()
+        dbsession.flush()
     except IntegrityError as error:
         if "user_name_folded" in str(error.orig):
             raise user_name_conflict(user_name) from error

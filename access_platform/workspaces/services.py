@@ -30,8 +30,7 @@ WORKSPACE_SORT_KEYS = {
 
 def _flush_unique(dbsession: Session, name: str) -> None:
     try:
-        with dbsession.begin_nested():
-            dbsession.flush()
+        dbsession.flush()
     except IntegrityError as error:
         if "name_folded" in str(error.orig):
             raise ApiError(

@@ -10,7 +10,9 @@ from access_platform.db import lock_for_update
 from access_platform.etags import check_if_match, set_etag
 from access_platform.listing import ListQuery, envelope, fetch_page, invalid_parameter
 from access_platform.payloads import validated_body
+from access_platform.rbac.permissions import AUTHENTICATED
 from access_platform.responses import created, no_content, query_params
+from access_platform.security import require_permission
 from access_platform.workspaces import services
 from access_platform.workspaces.models import Workspace
 from access_platform.workspaces.resources import WorkspaceCollection, WorkspaceResource
@@ -32,14 +34,28 @@ def workspace_json(request: Any, workspace: Workspace) -> dict[str, Any]:
 
 
 @view_config(
-    context=WorkspaceCollection, request_method="GET", permission="workspaces.read", renderer="json"
+    context=WorkspaceCollection, request_method="GET", permission=AUTHENTICATED, renderer="json"
 )
 def list_workspaces(context: WorkspaceCollection, request: Any) -> dict[str, Any]:
+    """List every workspace for tenant-wide readers, otherwise those the caller may read."""
     params = query_params(request)
     query = ListQuery.from_request(params, services.WORKSPACE_SORT_KEYS, "name", {"q"})
+    statement = services.filtered_workspaces(params)
+
+    effective = request.effective_permissions
+    if effective is None or not effective.allows("workspaces.read", None):
+        readable = sorted(
+            workspace_id
+            for workspace_id in (effective.workspaces() if effective else set())
+            if effective.allows("workspaces.read", workspace_id)
+        )
+        if not readable:
+            require_permission(request, "workspaces.read", None)
+        statement = statement.where(Workspace.id.in_(readable))
+
     page = fetch_page(
         request.dbsession,
-        services.filtered_workspaces(params),
+        statement,
         query,
         services.WORKSPACE_SORT_KEYS,
         Workspace.id,

@@ -445,6 +445,13 @@ def test_list_filters(testapp, admin, params, expected):
     assert group_names(testapp, admin.headers, **params) == expected
 
 
+def test_q_folds_non_ascii_case(testapp, admin):
+    create_group(testapp, admin.headers, "Ärzte")
+    create_group(testapp, admin.headers, "Arbeit")
+
+    assert group_names(testapp, admin.headers, q="äRZ") == ["Ärzte"]
+
+
 def test_list_accepts_limit_bounds(testapp, admin):
     create_group(testapp, admin.headers, "one")
     create_group(testapp, admin.headers, "two")
@@ -830,14 +837,21 @@ def test_members_list_pages_and_counts(testapp, admin, factory):
     assert second["next_cursor"] is None
 
 
-def test_members_list_rejects_unknown_parameter(testapp, admin):
-    group = create_group(testapp, admin.headers, "Team").json
-
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/groups/{group}/members",
+        "/api/v1/groups/{group}/owners",
+        "/api/v1/users/{member}/memberOf",
+    ],
+)
+def test_relation_list_rejects_unknown_parameter(testapp, admin, team, path):
     response = testapp.get(
-        f"{GROUPS}/{group['id']}/members", {"colour": "blue"}, headers=admin.headers, status=400
+        path.format(**vars(team)), {"colour": "blue"}, headers=admin.headers, status=400
     )
 
     assert_problem(response, 400, INVALID_QUERY_PARAMETER)
+    assert response.json["errors"][0]["parameter"] == "colour"
 
 
 def test_members_of_unknown_group_gets_404(testapp, admin, factory):

@@ -570,3 +570,21 @@ def test_effective_permissions_errors(testapp, admin):
     testapp.get(path, {"scope": "x"}, headers=admin.headers, status=400)
     testapp.get("/api/v1/users/missing/effectivePermissions", headers=admin.headers, status=404)
     testapp.get(path, status=401)
+
+
+def test_workspace_owner_lists_only_its_workspaces(testapp, admin, factory):
+    owner = factory.user()
+    mine = make_workspace(testapp, admin.headers, "mine")
+    make_workspace(testapp, admin.headers, "theirs")
+    assign(testapp, admin.headers, WORKSPACE_OWNER_ROLE_ID, owner.user_id, workspace_id=mine["id"])
+
+    body = testapp.get("/api/v1/workspaces", headers=owner.headers).json
+
+    assert [workspace["id"] for workspace in body["items"]] == [mine["id"]]
+    testapp.get("/api/v1/workspaces", headers=factory.user().headers, status=403)
+    assert len(testapp.get("/api/v1/workspaces", headers=admin.headers).json["items"]) == 2
+
+
+def test_assignment_without_permission_hides_unknown_ids(testapp, factory):
+    response = assign(testapp, factory.user().headers, "missing-role", "missing-user", status=403)
+    assert response.content_type == PROBLEM
