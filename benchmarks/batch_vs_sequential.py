@@ -187,7 +187,7 @@ def measure(port: int, key: str, items: int, rounds: int) -> tuple[list[float], 
                 key,
             )
             if status != 201:
-                raise SystemExit(f"POST /api/v1/users answered {status}, expected 201")
+                raise SystemExit(f"POST /api/v1/users returned {status}, expected 201")
         elapsed_sequential = time.perf_counter() - started
 
         requests = [
@@ -203,7 +203,7 @@ def measure(port: int, key: str, items: int, rounds: int) -> tuple[list[float], 
         status = post(connection, "/api/v1/$batch", {"requests": requests}, key)
         elapsed_batch = time.perf_counter() - started
         if status != 200:
-            raise SystemExit(f"POST /api/v1/$batch answered {status}, expected 200")
+            raise SystemExit(f"POST /api/v1/$batch returned {status}, expected 200")
 
         if round_number > 0:
             sequential.append(elapsed_sequential)
