@@ -23,8 +23,11 @@ import transaction
 import zope.sqlalchemy
 from sqlalchemy import DateTime, MetaData, String, TypeDecorator, create_engine, event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
+
+from access_platform.errors import ApiError
 
 log = logging.getLogger(__name__)
 
@@ -152,6 +155,22 @@ def session_scope(session_factory: sessionmaker[Session]) -> Iterator[Session]:
     manager = transaction.TransactionManager(explicit=True)
     with manager:
         yield bind_session(session_factory, manager)
+
+
+def flush_or_conflict(dbsession: Session, column_name: str, conflict: ApiError) -> None:
+    """Flush, raising ``conflict`` when that breaks the unique constraint on ``column_name``.
+
+    The constraint is told apart by its column name, which both SQLite and
+    PostgreSQL put in the error message. The failed flush ends the
+    transaction, which the raised error aborts anyway; a $batch item runs
+    in a savepoint of its own, so the batch goes on.
+    """
+    try:
+        dbsession.flush()
+    except IntegrityError as error:
+        if column_name in str(error.orig):
+            raise conflict from error
+        raise
 
 
 def lock_for_update(dbsession: Session, row: Any) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy import Select, delete, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from access_platform.db import utcnow
+from access_platform.db import flush_or_conflict, utcnow
 from access_platform.errors import ApiError, problem_type, validation_error
 from access_platform.groups.models import Group, GroupMember, GroupOwner
 from access_platform.guardrails import GroupChange, check_group_change
@@ -50,21 +50,11 @@ def find_by_display_name(dbsession: Session, display_name: str) -> Group | None:
     ).one_or_none()
 
 
-def _flush_unique(dbsession: Session, display_name: str) -> None:
-    # The constraint is told apart by its column name, as in the users service.
-    try:
-        dbsession.flush()
-    except IntegrityError as error:
-        if "display_name_folded" in str(error.orig):
-            raise display_name_conflict(display_name) from error
-        raise
-
-
 def create_group(dbsession: Session, fields: dict[str, Any]) -> Group:
     """Create a group from validated ``fields``; 409 when the name is taken."""
     group = Group(**fields)
     dbsession.add(group)
-    _flush_unique(dbsession, group.display_name)
+    flush_or_conflict(dbsession, "display_name_folded", display_name_conflict(group.display_name))
     log.info("created group %s (source %s)", group.id, group.source)
     return group
 
@@ -75,7 +65,9 @@ def update_group(dbsession: Session, group: Group, changes: dict[str, Any]) -> G
         setattr(group, name, value)
     if dbsession.is_modified(group):
         group.updated_at = utcnow()
-        _flush_unique(dbsession, group.display_name)
+        flush_or_conflict(
+            dbsession, "display_name_folded", display_name_conflict(group.display_name)
+        )
         log.info("updated group %s: %s", group.id, ", ".join(sorted(changes)))
     return group
 

@@ -9,7 +9,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from access_platform.db import utcnow
+from access_platform.db import flush_or_conflict, utcnow
 from access_platform.errors import ApiError, problem_type, validation_error
 from access_platform.groups.models import Group
 from access_platform.listing import SortKey, datetime_sort_key, escape_like
@@ -80,18 +80,13 @@ def _check_catalogue(request: Any, permissions: list[str]) -> list[str]:
     return sorted(set(permissions))
 
 
-def _flush_role(dbsession: Session, name: str) -> None:
-    try:
-        dbsession.flush()
-    except IntegrityError as error:
-        if "name_folded" in str(error.orig):
-            raise ApiError(
-                409,
-                f"A role named {name!r} already exists; role names are compared ignoring case.",
-                type=ROLE_NAME_TAKEN,
-                title="Role name already taken",
-            ) from error
-        raise
+def role_name_conflict(name: str) -> ApiError:
+    return ApiError(
+        409,
+        f"A role named {name!r} already exists; role names are compared ignoring case.",
+        type=ROLE_NAME_TAKEN,
+        title="Role name already taken",
+    )
 
 
 def create_role(request: Any, fields: dict[str, Any]) -> Role:
@@ -99,7 +94,7 @@ def create_role(request: Any, fields: dict[str, Any]) -> Role:
     require_holdings(request, permissions, None)
     role = Role(**fields, permission_rows=[RolePermission(permission=name) for name in permissions])
     request.dbsession.add(role)
-    _flush_role(request.dbsession, role.name)
+    flush_or_conflict(request.dbsession, "name_folded", role_name_conflict(role.name))
     log.info("created role %s with %d permissions", role.id, len(permissions))
     return role
 
@@ -128,7 +123,7 @@ def update_role(request: Any, role: Role, changes: dict[str, Any]) -> Role:
         setattr(role, name, value)
     if dbsession.is_modified(role):
         role.updated_at = utcnow()
-    _flush_role(dbsession, role.name)
+    flush_or_conflict(dbsession, "name_folded", role_name_conflict(role.name))
     return role
 
 

@@ -6,12 +6,11 @@ import logging
 from typing import Any
 
 from sqlalchemy import Select, or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from access_platform.auth.models import ApiKey, BrowserSession
 from access_platform.auth.passwords import hash_password
-from access_platform.db import utcnow
+from access_platform.db import flush_or_conflict, utcnow
 from access_platform.errors import ApiError, problem_type
 from access_platform.listing import SortKey, datetime_sort_key, escape_like
 from access_platform.users.models import User, fold, fold_user_name
@@ -46,19 +45,6 @@ def find_by_user_name(dbsession: Session, user_name: str) -> User | None:
     ).one_or_none()
 
 
-def _flush_unique(dbsession: Session, user_name: str) -> None:
-    # A unique-constraint violation ends the transaction, which is aborted
-    # anyway when the 409 is raised; a $batch item runs in a savepoint of
-    # its own, so the batch goes on. The constraint is told apart by its
-    # column name, which both SQLite and PostgreSQL put in the message.
-    try:
-        dbsession.flush()
-    except IntegrityError as error:
-        if "user_name_folded" in str(error.orig):
-            raise user_name_conflict(user_name) from error
-        raise
-
-
 def create_user(dbsession: Session, fields: dict[str, Any], source: str = "local") -> User:
     """Create a user from validated ``fields`` and return it.
 
@@ -71,7 +57,7 @@ def create_user(dbsession: Session, fields: dict[str, Any], source: str = "local
         source=source, password_hash=hash_password(password) if password else None, **fields
     )
     dbsession.add(user)
-    _flush_unique(dbsession, user.user_name)
+    flush_or_conflict(dbsession, "user_name_folded", user_name_conflict(user.user_name))
     log.info("created user %s (source %s)", user.id, source)
     return user
 
@@ -92,7 +78,7 @@ def update_user(dbsession: Session, user: User, changes: dict[str, Any]) -> User
         setattr(user, name, value)
     if dbsession.is_modified(user):
         user.updated_at = utcnow()
-        _flush_unique(dbsession, user.user_name)
+        flush_or_conflict(dbsession, "user_name_folded", user_name_conflict(user.user_name))
         log.info("updated user %s: %s", user.id, ", ".join(sorted(changes)))
 
     if status == "deactivated":

@@ -6,10 +6,9 @@ import logging
 from typing import Any
 
 from sqlalchemy import Select, delete, func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from access_platform.db import utcnow
+from access_platform.db import flush_or_conflict, utcnow
 from access_platform.errors import ApiError, problem_type
 from access_platform.invitations.models import Invitation
 from access_platform.listing import SortKey, datetime_sort_key, escape_like
@@ -28,24 +27,19 @@ WORKSPACE_SORT_KEYS = {
 }
 
 
-def _flush_unique(dbsession: Session, name: str) -> None:
-    try:
-        dbsession.flush()
-    except IntegrityError as error:
-        if "name_folded" in str(error.orig):
-            raise ApiError(
-                409,
-                f"A workspace named {name!r} already exists; names are compared ignoring case.",
-                type=WORKSPACE_NAME_TAKEN,
-                title="Workspace name already taken",
-            ) from error
-        raise
+def workspace_name_conflict(name: str) -> ApiError:
+    return ApiError(
+        409,
+        f"A workspace named {name!r} already exists; names are compared ignoring case.",
+        type=WORKSPACE_NAME_TAKEN,
+        title="Workspace name already taken",
+    )
 
 
 def create_workspace(dbsession: Session, fields: dict[str, Any]) -> Workspace:
     workspace = Workspace(**fields)
     dbsession.add(workspace)
-    _flush_unique(dbsession, workspace.name)
+    flush_or_conflict(dbsession, "name_folded", workspace_name_conflict(workspace.name))
     log.info("created workspace %s", workspace.id)
     return workspace
 
@@ -57,7 +51,7 @@ def update_workspace(
         setattr(workspace, name, value)
     if dbsession.is_modified(workspace):
         workspace.updated_at = utcnow()
-        _flush_unique(dbsession, workspace.name)
+        flush_or_conflict(dbsession, "name_folded", workspace_name_conflict(workspace.name))
         log.info("updated workspace %s: %s", workspace.id, ", ".join(sorted(changes)))
     return workspace
 
