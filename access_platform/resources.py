@@ -27,6 +27,7 @@ from access_platform.rbac.resources import (
     RoleAssignmentCollection,
     RoleCollection,
 )
+from access_platform.scim.admin_resources import AdminResource
 from access_platform.scim.resources import ScimV2
 from access_platform.traversal import Resource
 from access_platform.users.resources import UserCollection
@@ -46,6 +47,7 @@ class ApiV1(Resource):
         "permissions": PermissionCollection,
         "roleAssignments": RoleAssignmentCollection,
         "invitations": InvitationCollection,
+        "admin": AdminResource,
     }
 
 

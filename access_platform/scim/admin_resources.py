@@ -1,0 +1,44 @@
+"""``/api/v1/admin/scim/tokens``: administration of SCIM bearer tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from access_platform.scim.models import ScimToken
+from access_platform.traversal import Resource
+
+
+class RevokeAction(Resource):
+    """``/api/v1/admin/scim/tokens/{tokenId}/revoke``."""
+
+
+class ScimTokenResource(Resource):
+    """One SCIM token; ``self.token`` is the loaded row."""
+
+    children = {"revoke": RevokeAction}
+
+    def __init__(self, request: Any, name: str, parent: Resource, token: ScimToken) -> None:
+        super().__init__(request, name, parent)
+        self.token = token
+
+
+class ScimTokenCollection(Resource):
+    """All SCIM tokens. A child name is a token id."""
+
+    def __getitem__(self, token_id: str) -> ScimTokenResource:
+        token = self.request.dbsession.get(ScimToken, token_id)
+        if token is None:
+            raise KeyError(token_id)
+        return ScimTokenResource(self.request, token_id, self, token)
+
+
+class AdminScim(Resource):
+    """``/api/v1/admin/scim``."""
+
+    children = {"tokens": ScimTokenCollection}
+
+
+class AdminResource(Resource):
+    """``/api/v1/admin``: operator endpoints."""
+
+    children = {"scim": AdminScim}
