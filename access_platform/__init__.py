@@ -35,6 +35,7 @@ def main(global_config: dict[str, Any], **raw_settings: Any) -> Any:
         config.include("access_platform.security")
         config.include("access_platform.renderers")
         config.include("access_platform.resources")
+        config.include("access_platform.scim")
         config.add_request_method(_request_id, "request_id", reify=True)
         config.scan("access_platform", ignore=["access_platform.migrations"])
         # Plugins are configured after the core is committed, so a plugin

@@ -27,6 +27,31 @@ StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
+def invalid_path_reason(path: str) -> str | None:
+    """Return why a WSGI ``PATH_INFO`` is rejected, or ``None`` when it is acceptable.
+
+    ``PATH_INFO`` holds the percent-decoded path as Latin-1 characters. The
+    path must be UTF-8, free of control characters, and free of ``.`` and
+    ``..`` segments: traversal would resolve those, so that the path the
+    security policy sees (``/healthz/../api/v1/users``) would not be the
+    resource that answers.
+    """
+    try:
+        decoded = path.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return "it is not valid UTF-8 once percent-decoded."
+    if any(ord(character) < 32 or ord(character) == 127 for character in decoded):
+        return "it contains a control character."
+    if any(segment in (".", "..") for segment in decoded.split("/")):
+        return "it contains a . or .. segment."
+    return None
+
+
+def _printable(path: str) -> str:
+    # The instance member of an error about a bad path shows it escaped.
+    return path.encode("latin-1", "backslashreplace").decode("ascii", "backslashreplace")
+
+
 class PlatformMiddleware:
     """Assign a request id, reject oversized bodies, and turn escaped exceptions into 500s."""
 
@@ -43,6 +68,12 @@ class PlatformMiddleware:
             headers = [(name, value) for name, value in headers if name.lower() != "x-request-id"]
             headers.append((REQUEST_ID_HEADER, request_id))
             return start_response(status, headers, exc_info)
+
+        path_problem = invalid_path_reason(path)
+        if path_problem is not None:
+            log.info("rejected path %r (request id %s): %s", path, request_id, path_problem)
+            error = ApiError(400, f"The request path is invalid: {path_problem}")
+            return self._error_response(error, _printable(path), request_id, start_with_id)
 
         declared_length = self._content_length(environ)
         if declared_length is not None and declared_length > self.max_body_bytes:

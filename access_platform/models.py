@@ -11,7 +11,7 @@ from access_platform.idempotency import IdempotencyRecord
 from access_platform.invitations.models import Invitation
 from access_platform.rbac.models import Role, RoleAssignment, RolePermission
 from access_platform.scim.models import ScimToken
-from access_platform.users.models import User
+from access_platform.users.models import User, UserEmail
 from access_platform.workspaces.models import Workspace
 
 __all__ = [
@@ -28,5 +28,6 @@ __all__ = [
     "RolePermission",
     "ScimToken",
     "User",
+    "UserEmail",
     "Workspace",
 ]

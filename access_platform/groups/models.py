@@ -33,6 +33,8 @@ class Group(Base):
     source: Mapped[str] = mapped_column(String(64), default="local")
     membership_mode: Mapped[str] = mapped_column(String(16), default="assigned")
     external_id: Mapped[str | None] = mapped_column(String(255))
+    # The SCIM token that created the group, for groups provisioned over SCIM.
+    scim_token_id: Mapped[str | None] = mapped_column(String(36))
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

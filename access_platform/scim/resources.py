@@ -6,6 +6,7 @@ from typing import Any
 
 from pyramid.authorization import DENY_ALL, Allow
 
+from access_platform.groups.models import Group
 from access_platform.rbac.permissions import SCIM_READ, SCIM_WRITE
 from access_platform.traversal import Resource
 from access_platform.users.models import User
@@ -19,14 +20,40 @@ class ScimUser(Resource):
         self.user = user
 
 
-class ScimUsers(Resource):
-    """``/scim/v2/Users``. A child name is a user id."""
+class ScimSearch(Resource):
+    """``/scim/v2/Users/.search`` and ``/scim/v2/Groups/.search`` (RFC 7644 section 3.4.3)."""
 
-    def __getitem__(self, user_id: str) -> ScimUser:
+
+class ScimUsers(Resource):
+    """``/scim/v2/Users``. A child name is a user id, or ``.search``."""
+
+    def __getitem__(self, user_id: str) -> Resource:
+        if user_id == ".search":
+            return ScimSearch(self.request, user_id, self)
         user = self.request.dbsession.get(User, user_id)
         if user is None:
             raise KeyError(user_id)
         return ScimUser(self.request, user_id, self, user)
+
+
+class ScimGroup(Resource):
+    """``/scim/v2/Groups/{id}``."""
+
+    def __init__(self, request: Any, name: str, parent: Resource, group: Group) -> None:
+        super().__init__(request, name, parent)
+        self.group = group
+
+
+class ScimGroups(Resource):
+    """``/scim/v2/Groups``. A child name is a group id, or ``.search``."""
+
+    def __getitem__(self, group_id: str) -> Resource:
+        if group_id == ".search":
+            return ScimSearch(self.request, group_id, self)
+        group = self.request.dbsession.get(Group, group_id)
+        if group is None:
+            raise KeyError(group_id)
+        return ScimGroup(self.request, group_id, self, group)
 
 
 class ServiceProviderConfig(Resource):
@@ -79,6 +106,7 @@ class ScimV2(Resource):
     ]
     children = {
         "Users": ScimUsers,
+        "Groups": ScimGroups,
         "ServiceProviderConfig": ServiceProviderConfig,
         "Schemas": Schemas,
         "ResourceTypes": ResourceTypes,

@@ -7,6 +7,7 @@ from typing import Any
 from pyramid.view import view_config
 
 from access_platform.rbac.permissions import SCIM_READ
+from access_platform.scim.query import MAX_COUNT
 from access_platform.scim.registry import core_schema_for, extensions_for
 from access_platform.scim.resources import (
     ResourceTypeEntry,
@@ -23,10 +24,6 @@ RESOURCE_TYPE_URN = "urn:ietf:params:scim:schemas:core:2.0:ResourceType"
 RESOURCE_TYPE_ENDPOINTS = {"User": "/Users", "Group": "/Groups"}
 
 
-def scim_base_url(request: Any) -> str:
-    return request.application_url + "/scim/v2"
-
-
 def list_response(resources: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "schemas": [LIST_RESPONSE_URN],
@@ -41,19 +38,15 @@ def list_response(resources: list[dict[str, Any]]) -> dict[str, Any]:
     context=ServiceProviderConfig, request_method="GET", permission=SCIM_READ, renderer="scim"
 )
 def service_provider_config(context: ServiceProviderConfig, request: Any) -> dict[str, Any]:
-    """Describe what this service provider supports.
-
-    NOTE: provisioning operations (filter, PATCH, sort, ETags) are not
-    served yet, so each is advertised as unsupported until it is.
-    """
+    """Describe what this service provider supports (RFC 7643 section 5)."""
     return {
         "schemas": [SERVICE_PROVIDER_CONFIG_URN],
-        "patch": {"supported": False},
+        "patch": {"supported": True},
         "bulk": {"supported": False, "maxOperations": 0, "maxPayloadSize": 0},
-        "filter": {"supported": False, "maxResults": 0},
-        "changePassword": {"supported": False},
-        "sort": {"supported": False},
-        "etag": {"supported": False},
+        "filter": {"supported": True, "maxResults": MAX_COUNT},
+        "changePassword": {"supported": True},
+        "sort": {"supported": True},
+        "etag": {"supported": True},
         "authenticationSchemes": [
             {
                 "type": "oauthbearertoken",
@@ -67,26 +60,26 @@ def service_provider_config(context: ServiceProviderConfig, request: Any) -> dic
         ],
         "meta": {
             "resourceType": "ServiceProviderConfig",
-            "location": scim_base_url(request) + "/ServiceProviderConfig",
+            "location": request.scim_base_url + "/ServiceProviderConfig",
         },
     }
 
 
 @view_config(context=Schemas, request_method="GET", permission=SCIM_READ, renderer="scim")
 def list_schemas(context: Schemas, request: Any) -> dict[str, Any]:
-    base_url = scim_base_url(request)
+    base_url = request.scim_base_url
     schemas = request.registry.scim_schemas.values()
     return list_response([schema.to_representation(base_url) for schema in schemas])
 
 
 @view_config(context=SchemaEntry, request_method="GET", permission=SCIM_READ, renderer="scim")
 def get_schema(context: SchemaEntry, request: Any) -> dict[str, Any]:
-    return context.schema.to_representation(scim_base_url(request))
+    return context.schema.to_representation(request.scim_base_url)
 
 
 def resource_type_json(request: Any, name: str) -> dict[str, Any]:
     schemas = request.registry.scim_schemas
-    base_url = scim_base_url(request)
+    base_url = request.scim_base_url
     return {
         "schemas": [RESOURCE_TYPE_URN],
         "id": name,

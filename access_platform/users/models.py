@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Index, String, event
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from access_platform.db import Base, UTCDateTime, folded_text, new_id, utcnow
@@ -58,6 +58,11 @@ class User(Base):
     status: Mapped[str] = mapped_column(String(16), default="active")
     source: Mapped[str] = mapped_column(String(64), default="local")
     password_hash: Mapped[str | None] = mapped_column(String(255))
+    # SCIM attributes that have no column of their own (phone numbers,
+    # addresses, extension objects and the like), as SCIM JSON.
+    scim_data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The SCIM token that created the user, for users provisioned over SCIM.
+    scim_token_id: Mapped[str | None] = mapped_column(String(36))
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -77,3 +82,25 @@ def _fold_user_columns(_mapper: Any, _connection: Any, user: User) -> None:
     user.user_name_folded = fold_user_name(user.user_name)
     user.display_name_folded = fold(user.display_name)
     user.email_folded = fold(user.email)
+
+
+class UserEmail(Base):
+    """One of a user's email addresses, as SCIM's multi-valued ``emails`` holds them.
+
+    A table of their own lets filters such as ``emails[type eq "work"].value
+    eq "..."`` use an index. The user's ``email`` column mirrors the primary
+    address (or the first, when none is primary).
+    """
+
+    __tablename__ = "user_emails"
+    __table_args__ = (Index("ix_user_emails_value_folded", "value_folded"),)
+
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[str] = mapped_column(String(320))
+    value_folded: Mapped[str] = mapped_column(folded_text(320))
+    type: Mapped[str | None] = mapped_column(String(64))
+    primary: Mapped[bool] = mapped_column(default=False)
+    display: Mapped[str | None] = mapped_column(String(320))

@@ -13,6 +13,7 @@ from access_platform.auth.passwords import hash_password
 from access_platform.db import flush_or_conflict, utcnow
 from access_platform.errors import ApiError, problem_type
 from access_platform.listing import SortKey, datetime_sort_key, escape_like
+from access_platform.users.emails import set_primary_email
 from access_platform.users.models import User, fold, fold_user_name
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,8 @@ def create_user(dbsession: Session, fields: dict[str, Any], source: str = "local
     )
     dbsession.add(user)
     flush_or_conflict(dbsession, "user_name_folded", user_name_conflict(user.user_name))
+    if user.email:
+        set_primary_email(dbsession, user, user.email)
     log.info("created user %s (source %s)", user.id, source)
     return user
 
@@ -74,6 +77,9 @@ def update_user(dbsession: Session, user: User, changes: dict[str, Any]) -> User
         user.password_hash = hash_password(password) if password else None
     status = changes.pop("status", None)
 
+    if "email" in changes and changes["email"] != user.email:
+        set_primary_email(dbsession, user, changes.pop("email"))
+    changes.pop("email", None)
     for name, value in changes.items():
         setattr(user, name, value)
     if dbsession.is_modified(user):

@@ -1,0 +1,437 @@
+"""SCIM provisioning of users and groups into the platform's store.
+
+SCIM users are platform users with ``source=scim``; SCIM groups are
+platform groups with ``source=idp``, which the REST API's guardrails keep
+read-only there while SCIM still changes them. Every write goes through
+the PATCH engine, so POST, PUT and PATCH check names, types and
+mutability alike.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from access_platform.db import flush_or_conflict, new_id, utcnow
+from access_platform.errors import ApiError
+from access_platform.groups.models import Group, GroupMember
+from access_platform.groups.services import delete_group, display_name_conflict, nested_group_ids
+from access_platform.rbac.models import RoleAssignment
+from access_platform.scim.patch import ResourceSchema, ScimPatchError, apply_patch
+from access_platform.scim.query import ListParameters
+from access_platform.scim.registry import core_schema_for, extensions_for
+from access_platform.scim.resources_json import group_resource, store_user, user_resource
+from access_platform.users.emails import load_emails
+from access_platform.users.models import User
+from access_platform.users.services import user_name_conflict
+
+log = logging.getLogger(__name__)
+
+PATCH_OP_URN = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+# Attributes a client may send back on POST or PUT but never sets.
+IGNORED_ON_WRITE = frozenset({"id", "meta", "schemas", "groups"})
+
+
+def scim_error(error: ScimPatchError) -> ApiError:
+    return ApiError(400, error.detail, scim_type=error.scim_type)
+
+
+def resource_schema(registry: Any, resource_type: str) -> ResourceSchema:
+    schemas = registry.scim_schemas
+    return ResourceSchema(
+        core_schema_for(schemas, resource_type), tuple(extensions_for(schemas, resource_type))
+    )
+
+
+def _checked_body(body: Any, core_urn: str) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise ApiError(400, "The body must be a JSON object.", scim_type="invalidSyntax")
+    schemas = body.get("schemas")
+    if not isinstance(schemas, list) or core_urn.lower() not in [
+        str(urn).lower() for urn in schemas
+    ]:
+        raise ApiError(400, f"schemas must include {core_urn}.", scim_type="invalidValue")
+    return {key: value for key, value in body.items() if key not in IGNORED_ON_WRITE}
+
+
+def _as_resource(
+    base: dict[str, Any], attributes: dict[str, Any], schema: ResourceSchema
+) -> dict[str, Any]:
+    """Return ``base`` with ``attributes`` replaced, checked by the PATCH engine."""
+    if not attributes:
+        return base
+    operation = {"schemas": [PATCH_OP_URN], "Operations": [{"op": "replace", "value": attributes}]}
+    try:
+        return apply_patch(base, operation, schema)
+    except ScimPatchError as error:
+        raise scim_error(error) from None
+
+
+def _require(resource: dict[str, Any], name: str) -> None:
+    value = resource.get(name)
+    if not isinstance(value, str) or not value.strip():
+        raise ApiError(400, f"{name} is required and must not be blank.", scim_type="invalidValue")
+
+
+# --- Users -------------------------------------------------------------------------------
+
+
+def user_groups(dbsession: Session, user_ids: list[str]) -> dict[str, list[Group]]:
+    """Return the groups each user is a direct member of, in one query."""
+    groups: dict[str, list[Group]] = {user_id: [] for user_id in user_ids}
+    if not user_ids:
+        return groups
+    rows = dbsession.execute(
+        select(GroupMember.member_id, Group)
+        .join(Group, Group.id == GroupMember.group_id)
+        .where(GroupMember.member_id.in_(user_ids))
+        .order_by(Group.display_name_folded)
+    )
+    for member_id, group in rows:
+        groups[member_id].append(group)
+    return groups
+
+
+def user_as_resource(request: Any, user: User, with_groups: bool = True) -> dict[str, Any]:
+    emails = load_emails(request.dbsession, [user.id]).get(user.id, [])
+    groups = user_groups(request.dbsession, [user.id])[user.id] if with_groups else None
+    return user_resource(request.scim_base_url, user, emails, groups)
+
+
+def create_user(request: Any, body: Any) -> User:
+    schema = resource_schema(request.registry, "User")
+    attributes = _checked_body(body, schema.core.id)
+    resource = _as_resource({"schemas": [schema.core.id]}, attributes, schema)
+    _require(resource, "userName")
+
+    identity = request.identity
+    user = User(
+        id=new_id(),
+        user_name=resource["userName"],
+        source="scim",
+        scim_token_id=identity.credential_id,
+    )
+    request.dbsession.add(user)
+    flush_or_conflict(request.dbsession, "user_name_folded", user_name_conflict(user.user_name))
+    with request.dbsession.no_autoflush:
+        store_user(request.dbsession, user, resource)
+    flush_or_conflict(request.dbsession, "user_name_folded", user_name_conflict(user.user_name))
+    log.info("SCIM token %s created user %s", identity.credential_id, user.id)
+    return user
+
+
+def replace_user(request: Any, user: User, body: Any) -> User:
+    schema = resource_schema(request.registry, "User")
+    attributes = _checked_body(body, schema.core.id)
+    resource = _as_resource({"schemas": [schema.core.id]}, attributes, schema)
+    _require(resource, "userName")
+    _write_user(request, user, resource)
+    return user
+
+
+def patch_user(request: Any, user: User, body: Any) -> User:
+    schema = resource_schema(request.registry, "User")
+    current = user_as_resource(request, user, with_groups=False)
+    try:
+        resource = apply_patch(current, body, schema)
+    except ScimPatchError as error:
+        raise scim_error(error) from None
+    _require(resource, "userName")
+    if resource != current:
+        _write_user(request, user, resource)
+    return user
+
+
+def _write_user(request: Any, user: User, resource: dict[str, Any]) -> None:
+    dbsession = request.dbsession
+    # No autoflush while storing: a taken userName must surface at the
+    # explicit flush below, where it becomes a 409.
+    with dbsession.no_autoflush:
+        store_user(dbsession, user, resource)
+    if dbsession.is_modified(user) or dbsession.new or dbsession.dirty:
+        user.updated_at = utcnow()
+    flush_or_conflict(dbsession, "user_name_folded", user_name_conflict(user.user_name))
+    log.info("SCIM token %s changed user %s", request.identity.credential_id, user.id)
+
+
+def delete_user(request: Any, user: User) -> None:
+    """Delete ``user``, its memberships and role assignments; keys, sessions and emails cascade."""
+    dbsession = request.dbsession
+    dbsession.execute(delete(GroupMember).where(GroupMember.member_id == user.id))
+    dbsession.execute(
+        delete(RoleAssignment).where(
+            RoleAssignment.principal_type == "user", RoleAssignment.principal_id == user.id
+        )
+    )
+    dbsession.delete(user)
+    dbsession.flush()
+    log.info("SCIM token %s deleted user %s", request.identity.credential_id, user.id)
+
+
+def list_users(request: Any, parameters: ListParameters) -> tuple[int, list[dict[str, Any]]]:
+    """Return the total and one page of users as SCIM resources, in three queries or fewer."""
+    dbsession = request.dbsession
+    statement = select(User)
+    if parameters.condition is not None:
+        statement = statement.where(parameters.condition)
+    total = dbsession.scalar(select(func.count()).select_from(statement.subquery()))
+    if parameters.count == 0:
+        return total, []
+
+    order = parameters.sort_column.desc() if parameters.descending else parameters.sort_column.asc()
+    page = list(
+        dbsession.scalars(
+            statement.order_by(order, User.id)
+            .offset(parameters.start_index - 1)
+            .limit(parameters.count)
+        )
+    )
+    ids = [user.id for user in page]
+    emails = load_emails(dbsession, ids)
+    groups = None if _excluded(parameters, "groups") else user_groups(dbsession, ids)
+    resources = [
+        user_resource(
+            request.scim_base_url,
+            user,
+            emails.get(user.id, []),
+            groups[user.id] if groups else None,
+        )
+        for user in page
+    ]
+    return total, resources
+
+
+# --- Groups ------------------------------------------------------------------------------
+
+
+def group_members(dbsession: Session, group_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """Return each group's members as ``value``/``display``/``type`` dicts, in two queries."""
+    members: dict[str, list[dict[str, Any]]] = {group_id: [] for group_id in group_ids}
+    if not group_ids:
+        return members
+    user_rows = dbsession.execute(
+        select(GroupMember.group_id, User.id, func.coalesce(User.display_name, User.user_name))
+        .join(User, User.id == GroupMember.member_id)
+        .where(GroupMember.group_id.in_(group_ids))
+        .order_by(GroupMember.group_id, User.id)
+    )
+    for group_id, member_id, display in user_rows:
+        members[group_id].append({"value": member_id, "display": display, "type": "User"})
+    nested = Group.__table__.alias("nested")
+    group_rows = dbsession.execute(
+        select(GroupMember.group_id, nested.c.id, nested.c.display_name)
+        .join(nested, nested.c.id == GroupMember.member_id)
+        .where(GroupMember.group_id.in_(group_ids))
+        .order_by(GroupMember.group_id, nested.c.id)
+    )
+    for group_id, member_id, display in group_rows:
+        members[group_id].append({"value": member_id, "display": display, "type": "Group"})
+    return members
+
+
+def group_as_resource(request: Any, group: Group, with_members: bool = True) -> dict[str, Any]:
+    members = group_members(request.dbsession, [group.id])[group.id] if with_members else None
+    return group_resource(request.scim_base_url, group, members)
+
+
+def create_group(request: Any, body: Any) -> Group:
+    schema = resource_schema(request.registry, "Group")
+    attributes = _checked_body(body, schema.core.id)
+    resource = _as_resource({"schemas": [schema.core.id]}, attributes, schema)
+    _require(resource, "displayName")
+
+    dbsession = request.dbsession
+    group = Group(
+        id=new_id(),
+        display_name=resource["displayName"],
+        external_id=resource.get("externalId"),
+        source="idp",
+        scim_token_id=request.identity.credential_id,
+    )
+    dbsession.add(group)
+    flush_or_conflict(dbsession, "display_name_folded", _group_conflict(group.display_name))
+    _store_members(dbsession, group, [], resource.get("members") or [])
+    log.info("SCIM token %s created group %s", request.identity.credential_id, group.id)
+    return group
+
+
+def replace_group(request: Any, group: Group, body: Any) -> Group:
+    schema = resource_schema(request.registry, "Group")
+    attributes = _checked_body(body, schema.core.id)
+    resource = _as_resource({"schemas": [schema.core.id]}, attributes, schema)
+    _require(resource, "displayName")
+    current = group_members(request.dbsession, [group.id])[group.id]
+    _write_group(request, group, resource, current)
+    return group
+
+
+def patch_group(request: Any, group: Group, body: Any) -> Group:
+    schema = resource_schema(request.registry, "Group")
+    current_members = group_members(request.dbsession, [group.id])[group.id]
+    current = group_resource(request.scim_base_url, group, current_members)
+    try:
+        resource = apply_patch(current, body, schema)
+    except ScimPatchError as error:
+        raise scim_error(error) from None
+    _require(resource, "displayName")
+    if resource != current:
+        _write_group(request, group, resource, current_members)
+    return group
+
+
+def _group_conflict(display_name: str) -> ApiError:
+    error = display_name_conflict(display_name)
+    error.scim_type = "uniqueness"
+    return error
+
+
+def _write_group(
+    request: Any, group: Group, resource: dict[str, Any], current: list[dict[str, Any]]
+) -> None:
+    dbsession = request.dbsession
+    group.display_name = resource["displayName"]
+    group.external_id = resource.get("externalId")
+    changed = _store_members(dbsession, group, current, resource.get("members") or [])
+    if changed or dbsession.is_modified(group):
+        group.updated_at = utcnow()
+    flush_or_conflict(dbsession, "display_name_folded", _group_conflict(group.display_name))
+    log.info("SCIM token %s changed group %s", request.identity.credential_id, group.id)
+
+
+def _store_members(
+    dbsession: Session, group: Group, current: list[dict[str, Any]], wanted: list[dict[str, Any]]
+) -> bool:
+    """Make the group's members ``wanted``; return whether anything changed.
+
+    Adds and removals are each one statement, whatever their number. Every
+    new member must name an existing user or group (400 ``invalidValue``),
+    and a group may not come to contain itself.
+    """
+    current_ids = {member["value"] for member in current}
+    wanted_ids: list[str] = []
+    for member in wanted:
+        value = member.get("value")
+        if not isinstance(value, str) or not value:
+            raise ApiError(
+                400,
+                "Each member needs a value: the id of a user or group.",
+                scim_type="invalidValue",
+            )
+        if value not in wanted_ids:
+            wanted_ids.append(value)
+
+    added = [value for value in wanted_ids if value not in current_ids]
+    removed = current_ids - set(wanted_ids)
+    if added:
+        kinds = _member_kinds(dbsession, added)
+        unknown = [value for value in added if value not in kinds]
+        if unknown:
+            raise ApiError(
+                400,
+                f"No user or group has the id {unknown[0]}; "
+                "members must name existing users or groups.",
+                scim_type="invalidValue",
+            )
+        for member in wanted:
+            declared = str(member.get("type") or "").lower()
+            value = member.get("value")
+            if value in kinds and declared and declared != kinds[value]:
+                raise ApiError(
+                    400,
+                    f"Member {value} is a {kinds[value]}, not a {declared}.",
+                    scim_type="invalidValue",
+                )
+        nested = [value for value in added if kinds[value] == "group"]
+        if group.id in nested or _contains(dbsession, nested, group.id):
+            raise ApiError(400, f"Group {group.id} would contain itself.", scim_type="invalidValue")
+        dbsession.execute(
+            GroupMember.__table__.insert(),
+            [
+                {
+                    "group_id": group.id,
+                    "member_id": value,
+                    "member_type": kinds[value],
+                    "created_at": utcnow(),
+                }
+                for value in added
+            ],
+        )
+    if removed:
+        dbsession.execute(
+            delete(GroupMember).where(
+                GroupMember.group_id == group.id, GroupMember.member_id.in_(removed)
+            )
+        )
+    return bool(added or removed)
+
+
+def _member_kinds(dbsession: Session, ids: list[str]) -> dict[str, str]:
+    kinds = {
+        user_id: "user" for user_id in dbsession.scalars(select(User.id).where(User.id.in_(ids)))
+    }
+    kinds.update(
+        {
+            group_id: "group"
+            for group_id in dbsession.scalars(select(Group.id).where(Group.id.in_(ids)))
+        }
+    )
+    return kinds
+
+
+def _contains(dbsession: Session, candidates: list[str], group_id: str) -> bool:
+    """Return whether any of ``candidates`` already contains ``group_id`` at any depth."""
+    for candidate in candidates:
+        nested = nested_group_ids(candidate).subquery()
+        if (
+            dbsession.scalar(select(nested.c.id).where(nested.c.id == group_id).limit(1))
+            is not None
+        ):
+            return True
+    return False
+
+
+def delete_scim_group(request: Any, group: Group) -> None:
+    delete_group(request.dbsession, group)
+
+
+def list_groups(request: Any, parameters: ListParameters) -> tuple[int, list[dict[str, Any]]]:
+    """Return the total and one page of groups; members are not loaded when excluded."""
+    dbsession = request.dbsession
+    statement = select(Group)
+    if parameters.condition is not None:
+        statement = statement.where(parameters.condition)
+    total = dbsession.scalar(select(func.count()).select_from(statement.subquery()))
+    if parameters.count == 0:
+        return total, []
+
+    order = parameters.sort_column.desc() if parameters.descending else parameters.sort_column.asc()
+    page = list(
+        dbsession.scalars(
+            statement.order_by(order, Group.id)
+            .offset(parameters.start_index - 1)
+            .limit(parameters.count)
+        )
+    )
+    members = (
+        None
+        if _excluded(parameters, "members")
+        else group_members(dbsession, [group.id for group in page])
+    )
+    resources = [
+        group_resource(request.scim_base_url, group, members[group.id] if members else None)
+        for group in page
+    ]
+    return total, resources
+
+
+def _excluded(parameters: ListParameters, name: str) -> bool:
+    lowered = {attribute.lower() for attribute in parameters.excluded_attributes}
+    if name.lower() in lowered:
+        return True
+    if parameters.attributes:
+        wanted = {attribute.lower().split(".")[0] for attribute in parameters.attributes}
+        return name.lower() not in wanted
+    return False

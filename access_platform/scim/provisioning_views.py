@@ -1,0 +1,201 @@
+"""Views for ``/scim/v2/Users`` and ``/scim/v2/Groups`` (RFC 7644 section 3)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pyramid.httpexceptions import HTTPNotModified
+from pyramid.view import view_config
+
+from access_platform.db import lock_for_update
+from access_platform.errors import ApiError
+from access_platform.payloads import json_body
+from access_platform.rbac.permissions import SCIM_READ, SCIM_WRITE
+from access_platform.responses import no_content, query_params
+from access_platform.scim import provisioning, query
+from access_platform.scim.projection import project
+from access_platform.scim.resources import ScimGroup, ScimGroups, ScimSearch, ScimUser, ScimUsers
+from access_platform.scim.resources_json import etag
+from access_platform.scim.views import LIST_RESPONSE_URN
+
+SEARCH_REQUEST_URN = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
+SEARCH_FIELDS = frozenset(
+    {
+        "schemas",
+        "filter",
+        "startIndex",
+        "count",
+        "sortBy",
+        "sortOrder",
+        "attributes",
+        "excludedAttributes",
+    }
+)
+
+
+def _answer(
+    request: Any, resource: dict[str, Any], version: int, status: int = 200
+) -> dict[str, Any]:
+    request.response.status_code = status
+    request.response.headers["ETag"] = etag(version)
+    if status == 201:
+        request.response.location = resource["meta"]["location"]
+    params = query_params(request)
+    return project(
+        resource, query._names(params, "attributes"), query._names(params, "excludedAttributes")
+    )
+
+
+def _check_if_match(request: Any, version: int) -> None:
+    header = request.headers.get("If-Match")
+    if header is None:
+        return
+    candidates = {candidate.strip().removeprefix("W/") for candidate in header.split(",")}
+    if "*" in candidates or f'"{version}"' in candidates:
+        return
+    raise ApiError(
+        412,
+        f"If-Match {header} does not match the current version {etag(version)}.",
+        headers={"ETag": etag(version)},
+    )
+
+
+def _check_if_none_match(request: Any, version: int) -> None:
+    header = request.headers.get("If-None-Match")
+    if header is None:
+        return
+    candidates = {candidate.strip().removeprefix("W/") for candidate in header.split(",")}
+    if "*" in candidates or f'"{version}"' in candidates:
+        raise HTTPNotModified(headers={"ETag": etag(version)})
+
+
+def _list_response(total: int, start_index: int, resources: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "schemas": [LIST_RESPONSE_URN],
+        "totalResults": total,
+        "startIndex": start_index,
+        "itemsPerPage": len(resources),
+        "Resources": resources,
+    }
+
+
+def _search(request: Any, params: dict[str, Any], users: bool) -> dict[str, Any]:
+    if users:
+        parameters = query.list_parameters(
+            params, query.USER_FILTERS, query.USER_SORT, query.User.id
+        )
+        total, resources = provisioning.list_users(request, parameters)
+    else:
+        parameters = query.list_parameters(
+            params, query.GROUP_FILTERS, query.GROUP_SORT, query.Group.id
+        )
+        total, resources = provisioning.list_groups(request, parameters)
+    projected = [
+        project(resource, parameters.attributes, parameters.excluded_attributes)
+        for resource in resources
+    ]
+    return _list_response(total, parameters.start_index, projected)
+
+
+@view_config(context=ScimUsers, request_method="GET", permission=SCIM_READ, renderer="scim")
+def list_users(context: ScimUsers, request: Any) -> dict[str, Any]:
+    return _search(request, query_params(request), users=True)
+
+
+@view_config(context=ScimGroups, request_method="GET", permission=SCIM_READ, renderer="scim")
+def list_groups(context: ScimGroups, request: Any) -> dict[str, Any]:
+    return _search(request, query_params(request), users=False)
+
+
+@view_config(context=ScimSearch, request_method="POST", permission=SCIM_READ, renderer="scim")
+def search(context: ScimSearch, request: Any) -> dict[str, Any]:
+    """Answer ``POST .search``: the query parameters of a list, sent as a SearchRequest body."""
+    body = json_body(request)
+    if not isinstance(body, dict) or SEARCH_REQUEST_URN not in (body.get("schemas") or []):
+        raise ApiError(
+            400,
+            f"The body must be a SearchRequest with schemas [{SEARCH_REQUEST_URN}].",
+            scim_type="invalidSyntax",
+        )
+    unknown = sorted(set(body) - SEARCH_FIELDS)
+    if unknown:
+        raise ApiError(
+            400, f"Unknown SearchRequest attribute {unknown[0]}.", scim_type="invalidSyntax"
+        )
+    return _search(request, body, users=isinstance(context.__parent__, ScimUsers))
+
+
+@view_config(context=ScimUsers, request_method="POST", permission=SCIM_WRITE, renderer="scim")
+def create_user(context: ScimUsers, request: Any) -> dict[str, Any]:
+    user = provisioning.create_user(request, json_body(request))
+    return _answer(request, provisioning.user_as_resource(request, user), user.version, 201)
+
+
+@view_config(context=ScimUser, request_method="GET", permission=SCIM_READ, renderer="scim")
+def get_user(context: ScimUser, request: Any) -> dict[str, Any]:
+    _check_if_none_match(request, context.user.version)
+    return _answer(
+        request, provisioning.user_as_resource(request, context.user), context.user.version
+    )
+
+
+@view_config(context=ScimUser, request_method="PUT", permission=SCIM_WRITE, renderer="scim")
+def replace_user(context: ScimUser, request: Any) -> dict[str, Any]:
+    lock_for_update(request.dbsession, context.user)
+    _check_if_match(request, context.user.version)
+    user = provisioning.replace_user(request, context.user, json_body(request))
+    return _answer(request, provisioning.user_as_resource(request, user), user.version)
+
+
+@view_config(context=ScimUser, request_method="PATCH", permission=SCIM_WRITE, renderer="scim")
+def patch_user(context: ScimUser, request: Any) -> dict[str, Any]:
+    lock_for_update(request.dbsession, context.user)
+    _check_if_match(request, context.user.version)
+    user = provisioning.patch_user(request, context.user, json_body(request))
+    return _answer(request, provisioning.user_as_resource(request, user), user.version)
+
+
+@view_config(context=ScimUser, request_method="DELETE", permission=SCIM_WRITE)
+def delete_user(context: ScimUser, request: Any) -> Any:
+    _check_if_match(request, context.user.version)
+    provisioning.delete_user(request, context.user)
+    return no_content(request)
+
+
+@view_config(context=ScimGroups, request_method="POST", permission=SCIM_WRITE, renderer="scim")
+def create_group(context: ScimGroups, request: Any) -> dict[str, Any]:
+    group = provisioning.create_group(request, json_body(request))
+    return _answer(request, provisioning.group_as_resource(request, group), group.version, 201)
+
+
+@view_config(context=ScimGroup, request_method="GET", permission=SCIM_READ, renderer="scim")
+def get_group(context: ScimGroup, request: Any) -> dict[str, Any]:
+    _check_if_none_match(request, context.group.version)
+    excluded = {name.lower() for name in query._names(query_params(request), "excludedAttributes")}
+    resource = provisioning.group_as_resource(
+        request, context.group, with_members="members" not in excluded
+    )
+    return _answer(request, resource, context.group.version)
+
+
+@view_config(context=ScimGroup, request_method="PUT", permission=SCIM_WRITE, renderer="scim")
+def replace_group(context: ScimGroup, request: Any) -> dict[str, Any]:
+    lock_for_update(request.dbsession, context.group)
+    _check_if_match(request, context.group.version)
+    group = provisioning.replace_group(request, context.group, json_body(request))
+    return _answer(request, provisioning.group_as_resource(request, group), group.version)
+
+
+@view_config(context=ScimGroup, request_method="PATCH", permission=SCIM_WRITE, renderer="scim")
+def patch_group(context: ScimGroup, request: Any) -> dict[str, Any]:
+    lock_for_update(request.dbsession, context.group)
+    _check_if_match(request, context.group.version)
+    group = provisioning.patch_group(request, context.group, json_body(request))
+    return _answer(request, provisioning.group_as_resource(request, group), group.version)
+
+
+@view_config(context=ScimGroup, request_method="DELETE", permission=SCIM_WRITE)
+def delete_group(context: ScimGroup, request: Any) -> Any:
+    _check_if_match(request, context.group.version)
+    provisioning.delete_scim_group(request, context.group)
+    return no_content(request)

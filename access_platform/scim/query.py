@@ -1,0 +1,369 @@
+"""SCIM list queries: filters compiled to SQL, paging by ``startIndex`` and ``count``, sorting.
+
+Filters become SQLAlchemy expressions over the columns and child tables
+that hold each attribute; string comparisons follow the attribute's
+``caseExact``. Attributes kept only in ``users.scim_data`` are not
+filterable; a filter naming one gets 400 ``invalidFilter``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, not_, or_, select, true
+from sqlalchemy.orm import InstrumentedAttribute
+
+from access_platform.errors import ApiError
+from access_platform.groups.models import Group, GroupMember
+from access_platform.listing import escape_like
+from access_platform.scim.core_schemas import GROUP_SCHEMA_URN, USER_SCHEMA_URN
+from access_platform.scim.filter import (
+    And,
+    AttrPath,
+    Compare,
+    Expr,
+    Not,
+    Or,
+    Present,
+    ScimFilterError,
+    ValuePath,
+    parse_filter,
+)
+from access_platform.users.models import User, UserEmail, fold
+
+DEFAULT_COUNT = 100
+MAX_COUNT = 1000
+MAX_FILTER_LENGTH = 4096
+
+
+def invalid_filter(detail: str) -> ApiError:
+    return ApiError(400, detail, scim_type="invalidFilter")
+
+
+def invalid_value(detail: str) -> ApiError:
+    return ApiError(400, detail, scim_type="invalidValue")
+
+
+@dataclass(frozen=True)
+class Column:
+    """A filterable attribute kept in one column.
+
+    :ivar folded: the column holds ``fold(value)``, so values are folded
+        before comparing (the attribute is not case-exact).
+    :ivar kind: ``string``, ``boolean`` or ``dateTime``.
+    """
+
+    column: InstrumentedAttribute[Any]
+    folded: bool = False
+    kind: str = "string"
+    to_sql: Callable[[Any], Any] | None = None
+
+
+def _compare(target: Column, op: str, value: Any) -> ColumnElement[bool]:
+    column = target.column
+    if target.to_sql is not None:
+        value = target.to_sql(value)
+    if target.kind == "boolean":
+        if op not in ("eq", "ne") or not isinstance(value, bool):
+            raise invalid_filter("Boolean attributes compare only with eq or ne and true or false.")
+        return column == value if op == "eq" else column != value
+    if target.kind == "dateTime":
+        if not isinstance(value, str):
+            raise invalid_filter("Timestamps compare with an RFC 3339 string.")
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            raise invalid_filter(f"{value!r} is not an RFC 3339 timestamp.") from None
+    elif value is not None and not isinstance(value, str):
+        raise invalid_filter("String attributes compare with a string value.")
+    if isinstance(value, str) and target.folded:
+        value = fold(value)
+
+    if op == "eq":
+        return column.is_(None) if value is None else column == value
+    if op == "ne":
+        return column.is_not(None) if value is None else or_(column != value, column.is_(None))
+    if value is None:
+        raise invalid_filter(f"Operator {op} needs a value other than null.")
+    if op in ("co", "sw", "ew"):
+        if not isinstance(value, str):
+            raise invalid_filter(f"Operator {op} applies to strings only.")
+        escaped = escape_like(value)
+        pattern = {"co": f"%{escaped}%", "sw": f"{escaped}%", "ew": f"%{escaped}"}[op]
+        return column.like(pattern, escape="\\")
+    return {
+        "gt": column > value,
+        "ge": column >= value,
+        "lt": column < value,
+        "le": column <= value,
+    }[op]
+
+
+def _present(target: Column) -> ColumnElement[bool]:
+    if target.kind == "string":
+        return and_(target.column.is_not(None), target.column != "")
+    return target.column.is_not(None)
+
+
+class FilterCompiler:
+    """Compiles a parsed filter for one resource type into a SQL condition."""
+
+    def __init__(
+        self,
+        core_urn: str,
+        columns: Mapping[str, Column],
+        multi_valued: Mapping[
+            str, Callable[[Expr | None, str | None, Compare | Present | None], ColumnElement[bool]]
+        ],
+    ) -> None:
+        self.core_urn = core_urn.lower()
+        self.columns = {name.lower(): column for name, column in columns.items()}
+        self.multi_valued = {name.lower(): builder for name, builder in multi_valued.items()}
+
+    def compile(self, expression: Expr) -> ColumnElement[bool]:
+        if isinstance(expression, And):
+            return and_(self.compile(expression.left), self.compile(expression.right))
+        if isinstance(expression, Or):
+            return or_(self.compile(expression.left), self.compile(expression.right))
+        if isinstance(expression, Not):
+            return not_(self.compile(expression.expr))
+        if isinstance(expression, ValuePath):
+            return self._multi_valued(expression.path, expression.filter, None)
+        path = expression.path
+        if path.value_filter is not None or self._name(path, with_sub=False) in self.multi_valued:
+            return self._multi_valued(path, path.value_filter, expression)
+
+        target = self._column(path)
+        if isinstance(expression, Present):
+            return _present(target)
+        return _compare(target, expression.op, expression.value)
+
+    def _name(self, path: AttrPath, with_sub: bool = True) -> str:
+        if path.uri is not None and path.uri.lower() != self.core_urn:
+            raise invalid_filter(f"Attribute {path.uri}:{path.attr} is not filterable.")
+        name = path.attr.lower()
+        if with_sub and path.sub_attr:
+            name += "." + path.sub_attr.lower()
+        return name
+
+    def _column(self, path: AttrPath) -> Column:
+        name = self._name(path)
+        target = self.columns.get(name)
+        if target is None:
+            shown = f"{path.attr}.{path.sub_attr}" if path.sub_attr else path.attr
+            raise invalid_filter(f"Attribute {shown} is unknown or not filterable.")
+        return target
+
+    def _multi_valued(
+        self, path: AttrPath, element_filter: Expr | None, term: Compare | Present | None
+    ) -> ColumnElement[bool]:
+        name = self._name(path, with_sub=False)
+        builder = self.multi_valued.get(name)
+        if builder is None:
+            raise invalid_filter(f"Attribute {path.attr} is unknown or not filterable.")
+        return builder(element_filter, path.sub_attr, term)
+
+
+# --- Users -------------------------------------------------------------------------------
+
+USER_COLUMNS = {
+    "id": Column(User.id),
+    "userName": Column(User.user_name_folded, folded=True),
+    "displayName": Column(User.display_name_folded, folded=True),
+    "externalId": Column(User.external_id),
+    "name.givenName": Column(User.given_name),
+    "name.familyName": Column(User.family_name),
+    "meta.created": Column(User.created_at, kind="dateTime"),
+    "meta.lastModified": Column(User.updated_at, kind="dateTime"),
+}
+
+EMAIL_COLUMNS = {
+    "value": Column(UserEmail.value_folded, folded=True),
+    "type": Column(UserEmail.type),
+    "primary": Column(UserEmail.primary, kind="boolean"),
+    "display": Column(UserEmail.display),
+}
+
+
+def _email_condition(
+    element_filter: Expr | None, sub_attr: str | None, term: Compare | Present | None
+) -> ColumnElement[bool]:
+    """Return EXISTS over the user's email rows matching the bracket filter and the term."""
+    conditions: list[ColumnElement[bool]] = [UserEmail.user_id == User.id]
+    element_compiler = FilterCompiler("", EMAIL_COLUMNS, {})
+    if element_filter is not None:
+        conditions.append(element_compiler.compile(element_filter))
+    if term is not None:
+        sub = (sub_attr or "value").lower()
+        target = element_compiler.columns.get(sub)
+        if target is None:
+            raise invalid_filter(f"emails has no sub-attribute {sub_attr}.")
+        if isinstance(term, Present):
+            conditions.append(_present(target))
+        else:
+            conditions.append(_compare(target, term.op, term.value))
+    return exists(select(UserEmail.user_id).where(*conditions))
+
+
+class UserFilterCompiler(FilterCompiler):
+    def compile(self, expression: Expr) -> ColumnElement[bool]:
+        if isinstance(expression, Compare) and self._is_active(expression.path):
+            value = expression.value
+            if expression.op not in ("eq", "ne") or not isinstance(value, bool):
+                raise invalid_filter("active compares only with eq or ne and true or false.")
+            wanted = value if expression.op == "eq" else not value
+            return User.status == "active" if wanted else User.status != "active"
+        if isinstance(expression, Present) and self._is_active(expression.path):
+            return true()
+        return super().compile(expression)
+
+    def _is_active(self, path: AttrPath) -> bool:
+        return (
+            path.attr.lower() == "active"
+            and path.sub_attr is None
+            and path.value_filter is None
+            and (path.uri is None or path.uri.lower() == self.core_urn)
+        )
+
+
+USER_FILTERS = UserFilterCompiler(USER_SCHEMA_URN, USER_COLUMNS, {"emails": _email_condition})
+
+USER_SORT = {
+    "id": User.id,
+    "username": User.user_name_folded,
+    "displayname": User.display_name_folded,
+    "externalid": User.external_id,
+    "meta.created": User.created_at,
+    "meta.lastmodified": User.updated_at,
+}
+
+
+# --- Groups ------------------------------------------------------------------------------
+
+GROUP_COLUMNS = {
+    "id": Column(Group.id),
+    "displayName": Column(Group.display_name_folded, folded=True),
+    "externalId": Column(Group.external_id),
+    "meta.created": Column(Group.created_at, kind="dateTime"),
+    "meta.lastModified": Column(Group.updated_at, kind="dateTime"),
+}
+MEMBER_COLUMNS = {"value": Column(GroupMember.member_id)}
+
+
+def _member_condition(
+    element_filter: Expr | None, sub_attr: str | None, term: Compare | Present | None
+) -> ColumnElement[bool]:
+    conditions: list[ColumnElement[bool]] = [GroupMember.group_id == Group.id]
+    element_compiler = FilterCompiler("", MEMBER_COLUMNS, {})
+    if element_filter is not None:
+        conditions.append(element_compiler.compile(element_filter))
+    if term is not None:
+        sub = (sub_attr or "value").lower()
+        target = element_compiler.columns.get(sub)
+        if target is None:
+            raise invalid_filter(f"members has no filterable sub-attribute {sub_attr}.")
+        conditions.append(
+            _present(target) if isinstance(term, Present) else _compare(target, term.op, term.value)
+        )
+    return exists(select(GroupMember.group_id).where(*conditions))
+
+
+GROUP_FILTERS = FilterCompiler(GROUP_SCHEMA_URN, GROUP_COLUMNS, {"members": _member_condition})
+
+GROUP_SORT = {
+    "id": Group.id,
+    "displayname": Group.display_name_folded,
+    "externalid": Group.external_id,
+    "meta.created": Group.created_at,
+    "meta.lastmodified": Group.updated_at,
+}
+
+
+# --- Parameters --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ListParameters:
+    condition: ColumnElement[bool] | None
+    start_index: int
+    count: int
+    sort_column: Any
+    descending: bool
+    attributes: tuple[str, ...]
+    excluded_attributes: tuple[str, ...]
+
+
+def _integer(params: Mapping[str, Any], name: str) -> int | None:
+    value = params.get(name)
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise invalid_value(f"{name} must be an integer.")
+    if isinstance(value, int):
+        return value
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        raise invalid_value(f"{name} must be an integer, got {value!r}.") from None
+
+
+def _names(params: Mapping[str, Any], name: str) -> tuple[str, ...]:
+    value = params.get(name)
+    if value is None:
+        return ()
+    parts = value if isinstance(value, list) else str(value).split(",")
+    return tuple(part.strip() for part in parts if str(part).strip())
+
+
+def list_parameters(
+    params: Mapping[str, Any],
+    compiler: FilterCompiler,
+    sort_columns: Mapping[str, Any],
+    id_column: Any,
+) -> ListParameters:
+    """Read ``filter``, ``startIndex``, ``count``, ``sortBy``, ``sortOrder``, ``attributes``
+    and ``excludedAttributes`` from query parameters or a ``/.search`` body.
+
+    ``startIndex`` below 1 counts as 1 and a negative ``count`` as 0, as RFC
+    7644 section 3.4.2.4 says; a ``count`` above the maximum is capped. A
+    value that is not an integer gets 400 ``invalidValue``.
+    """
+    condition = None
+    filter_text = params.get("filter")
+    if filter_text is not None:
+        if not isinstance(filter_text, str):
+            raise invalid_filter("filter must be a string.")
+        try:
+            condition = compiler.compile(parse_filter(filter_text, MAX_FILTER_LENGTH))
+        except ScimFilterError as error:
+            raise invalid_filter(f"The filter is invalid: {error}") from None
+
+    start_index = _integer(params, "startIndex")
+    start_index = 1 if start_index is None or start_index < 1 else start_index
+    count = _integer(params, "count")
+    count = DEFAULT_COUNT if count is None else min(max(count, 0), MAX_COUNT)
+
+    sort_by = params.get("sortBy")
+    sort_column = id_column
+    if sort_by:
+        sort_column = sort_columns.get(str(sort_by).lower().removeprefix(compiler.core_urn + ":"))
+        if sort_column is None:
+            raise invalid_value(
+                f"sortBy {sort_by!r} is not sortable; use one of {', '.join(sorted(sort_columns))}."
+            )
+    sort_order = str(params.get("sortOrder") or "ascending").lower()
+    if sort_order not in ("ascending", "descending"):
+        raise invalid_value("sortOrder must be ascending or descending.")
+
+    return ListParameters(
+        condition,
+        start_index,
+        count,
+        sort_column,
+        sort_order == "descending",
+        _names(params, "attributes"),
+        _names(params, "excludedAttributes"),
+    )

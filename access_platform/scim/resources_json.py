@@ -1,0 +1,157 @@
+"""SCIM User and Group resources: building them from the store and writing them back.
+
+A resource travels as its SCIM JSON object. Reads build it from the
+columns, the ``user_emails`` rows and ``scim_data``; writes (POST, PUT
+and PATCH alike) take a complete resource whose names and values the
+PATCH engine has already checked against the schemas, and store it.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from access_platform.auth.passwords import hash_password
+from access_platform.groups.models import Group
+from access_platform.scim.core_schemas import GROUP_SCHEMA_URN, USER_SCHEMA_URN
+from access_platform.users.emails import email_json, replace_emails
+from access_platform.users.models import User, UserEmail
+from access_platform.users.services import deactivate_user
+
+# Core User attributes with columns of their own; every other attribute
+# lives in ``users.scim_data``.
+USER_COLUMN_ATTRIBUTES = frozenset(
+    {
+        "id",
+        "externalId",
+        "userName",
+        "displayName",
+        "name",
+        "emails",
+        "active",
+        "password",
+        "groups",
+        "meta",
+        "schemas",
+    }
+)
+NAME_COLUMN_PARTS = {"givenName": "given_name", "familyName": "family_name"}
+
+
+def etag(version: int) -> str:
+    """Return the weak ETag that ``meta.version`` and the ``ETag`` header carry."""
+    return f'W/"{version}"'
+
+
+def _meta(resource_type: str, location: str, row: Any) -> dict[str, Any]:
+    return {
+        "resourceType": resource_type,
+        "created": row.created_at,
+        "lastModified": row.updated_at,
+        "location": location,
+        "version": etag(row.version),
+    }
+
+
+def user_resource(
+    base_url: str,
+    user: User,
+    emails: list[UserEmail],
+    groups: list[Group] | None,
+) -> dict[str, Any]:
+    """Return ``user`` as a SCIM User; ``groups`` is left out when ``None`` (not loaded)."""
+    data = copy.deepcopy(user.scim_data or {})
+    extension_urns = sorted(key for key in data if key.startswith("urn:"))
+    resource: dict[str, Any] = {
+        "schemas": [USER_SCHEMA_URN, *extension_urns],
+        "id": user.id,
+        "userName": user.user_name,
+    }
+    if user.external_id is not None:
+        resource["externalId"] = user.external_id
+
+    name = data.pop("name", {})
+    for attribute, column in NAME_COLUMN_PARTS.items():
+        value = getattr(user, column)
+        if value is not None:
+            name[attribute] = value
+    if name:
+        resource["name"] = name
+    if user.display_name is not None:
+        resource["displayName"] = user.display_name
+    if emails:
+        resource["emails"] = [email_json(row) for row in emails]
+    resource["active"] = user.status == "active"
+    resource.update(data)
+    if groups is not None:
+        resource["groups"] = [
+            {
+                "value": group.id,
+                "display": group.display_name,
+                "$ref": f"{base_url}/Groups/{group.id}",
+                "type": "direct",
+            }
+            for group in groups
+        ]
+    resource["meta"] = _meta("User", f"{base_url}/Users/{user.id}", user)
+    return resource
+
+
+def store_user(dbsession: Session, user: User, resource: dict[str, Any]) -> None:
+    """Write a checked User resource to ``user`` and its email rows.
+
+    ``active: false`` deactivates the user exactly as the REST API does,
+    ending sessions and API keys; ``active: true`` activates them.
+    """
+    user.user_name = resource["userName"]
+    user.display_name = resource.get("displayName")
+    user.external_id = resource.get("externalId")
+
+    name = dict(resource.get("name") or {})
+    for attribute, column in NAME_COLUMN_PARTS.items():
+        setattr(user, column, name.pop(attribute, None))
+
+    data = {key: value for key, value in resource.items() if key not in USER_COLUMN_ATTRIBUTES}
+    if name:
+        data["name"] = name
+    user.scim_data = data or None
+
+    if "password" in resource and resource["password"]:
+        user.password_hash = hash_password(resource["password"])
+
+    # The user must have its id already: new users get one before this call.
+    replace_emails(dbsession, user, resource.get("emails") or [])
+
+    active = resource.get("active", True)
+    if not active:
+        deactivate_user(dbsession, user)
+    elif user.status != "active":
+        user.status = "active"
+
+
+def group_resource(
+    base_url: str, group: Group, members: list[dict[str, Any]] | None
+) -> dict[str, Any]:
+    """Return ``group`` as a SCIM Group; ``members`` is left out when ``None`` (not loaded)."""
+    resource: dict[str, Any] = {
+        "schemas": [GROUP_SCHEMA_URN],
+        "id": group.id,
+        "displayName": group.display_name,
+    }
+    if group.external_id is not None:
+        resource["externalId"] = group.external_id
+    if members is not None:
+        collection = {"User": "Users", "Group": "Groups"}
+        resource["members"] = [
+            {
+                "value": member["value"],
+                "display": member["display"],
+                "type": member["type"],
+                "$ref": f"{base_url}/{collection[member['type']]}/{member['value']}",
+            }
+            for member in members
+        ]
+    resource["meta"] = _meta("Group", f"{base_url}/Groups/{group.id}", group)
+    return resource

@@ -1,0 +1,83 @@
+"""A user's email addresses: the ``user_emails`` rows and the ``email`` column that mirrors them.
+
+SCIM clients send a list of addresses; the REST API shows one, ``email``,
+which is the primary address, or the first when none is marked primary.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from access_platform.users.models import User, UserEmail, fold
+
+
+def replace_emails(dbsession: Session, user: User, emails: list[dict[str, Any]]) -> None:
+    """Store ``emails`` (SCIM email objects with ``value``) as the user's addresses, in order."""
+    dbsession.execute(delete(UserEmail).where(UserEmail.user_id == user.id))
+    primary_value = None
+    for position, email in enumerate(emails):
+        value = email["value"]
+        is_primary = bool(email.get("primary", False))
+        if is_primary and primary_value is None:
+            primary_value = value
+        dbsession.add(
+            UserEmail(
+                user_id=user.id,
+                position=position,
+                value=value,
+                value_folded=fold(value),
+                type=email.get("type"),
+                primary=is_primary,
+                display=email.get("display"),
+            )
+        )
+    if primary_value is None and emails:
+        primary_value = emails[0]["value"]
+    user.email = primary_value
+
+
+def set_primary_email(dbsession: Session, user: User, value: str | None) -> None:
+    """Apply the REST ``email`` field: change the primary address, add one, or remove it."""
+    emails = [email_json(row) for row in load_emails(dbsession, [user.id]).get(user.id, [])]
+    primary = next((email for email in emails if email.get("primary")), None)
+    if primary is None and emails:
+        primary = emails[0]
+    if value is None:
+        if primary is not None:
+            emails.remove(primary)
+    elif primary is not None:
+        primary["value"] = value
+    else:
+        emails.insert(0, {"value": value, "type": "work", "primary": True})
+    replace_emails(dbsession, user, emails)
+
+
+def load_emails(dbsession: Session, user_ids: list[str]) -> dict[str, list[UserEmail]]:
+    """Return the addresses of several users, in their stored order, in one query."""
+    if not user_ids:
+        return {}
+    rows = dbsession.scalars(
+        select(UserEmail)
+        .where(UserEmail.user_id.in_(user_ids))
+        .order_by(UserEmail.user_id, UserEmail.position)
+    )
+    by_user: dict[str, list[UserEmail]] = defaultdict(list)
+    for row in rows:
+        by_user[row.user_id].append(row)
+    return by_user
+
+
+def email_json(row: UserEmail) -> dict[str, Any]:
+    """Return one address as a SCIM email object, leaving out empty sub-attributes."""
+    email: dict[str, Any] = {"value": row.value}
+    if row.type is not None:
+        email["type"] = row.type
+    if row.primary:
+        email["primary"] = True
+    if row.display is not None:
+        email["display"] = row.display
+    return email
