@@ -22,7 +22,7 @@ def scim(testapp, scim_headers):
     return Scim(testapp, scim_headers)
 
 
-# --- C-01: op in any letter case ---------------------------------------------------------
+# --- C-01: op in any letter case ---
 
 
 @pytest.mark.parametrize("op", ["Replace", "replace", "REPLACE"])
@@ -64,7 +64,7 @@ def test_c01_unknown_op_is_invalid_syntax(scim):
     assert scim.get(f"/Users/{user['id']}").json["displayName"] == "Before"
 
 
-# --- C-02: booleans as strings -------------------------------------------------------------
+# --- C-02: booleans as strings ---
 
 
 def test_c02_patch_active_false_string_deactivates(scim, testapp, factory):
@@ -211,7 +211,7 @@ def test_c04_replace_without_match_is_no_target(scim):
     assert "phoneNumbers" not in scim.get(f"/Users/{user['id']}").json
 
 
-# --- C-05: remove one member -------------------------------------------------------------------
+# --- C-05: remove one member ---
 
 
 @pytest.fixture
@@ -270,7 +270,7 @@ def test_c05_remove_without_path_is_no_target(scim, c05):
     assert_scim_error(response, 400, "noTarget")
 
 
-# --- C-06: replace the member list -----------------------------------------------------------
+# --- C-06: replace the member list ---
 
 
 @pytest.fixture
@@ -334,7 +334,7 @@ def test_c06_unknown_member_is_invalid_value(scim, c06):
     assert member_values(scim.get(f"/Groups/{group_id}").json) == sorted([u2, u3])
 
 
-# --- C-07: lookups -------------------------------------------------------------------------------
+# --- C-07: lookups ---
 
 
 def test_c07_lookups(scim):
@@ -400,7 +400,7 @@ def test_c08_user_name_case(scim):
     assert scim.get("/Users").json["totalResults"] == 2
 
 
-# --- C-09: paging -------------------------------------------------------------------------------------
+# --- C-09: paging ---
 
 
 def test_c09_paging(scim):
@@ -439,7 +439,7 @@ def test_c09_max_results_advertised(scim):
     assert config["filter"]["maxResults"] >= 8
 
 
-# --- C-10: media types ------------------------------------------------------------------------------
+# --- C-10: media types ---
 
 
 @pytest.mark.parametrize(
