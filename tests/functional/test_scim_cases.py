@@ -106,7 +106,7 @@ def test_c02_invalid_boolean_string(scim):
     assert scim.get(f"/Users/{user['id']}").json["active"] is True
 
 
-# --- C-03: no path, dotted keys, sub-attribute paths ------------------------------------------
+# --- C-03: no path, dotted keys, sub-attribute paths ---
 
 
 def test_c03_paths_without_path_and_dotted(scim):
@@ -159,7 +159,7 @@ def test_c03_unknown_attribute_is_invalid_path(scim, operation):
     assert scim.get(f"/Users/{user['id']}").json["displayName"] == "Unchanged"
 
 
-# --- C-04: filtered paths on multi-valued attributes -------------------------------------------
+# --- C-04: filtered paths on multi-valued attributes ---
 
 
 def test_c04_filtered_paths(scim):
@@ -366,7 +366,7 @@ def test_c07_lookups(scim):
     assert_scim_error(unknown, 404)
 
 
-# --- C-08: userName is case-insensitive ------------------------------------------------------------
+# --- C-08: userName is case-insensitive ---
 
 
 def test_c08_user_name_case(scim):
