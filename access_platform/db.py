@@ -104,17 +104,18 @@ def _begin_sqlite_transaction(connection: Any) -> None:
 def create_db_engine(settings: dict[str, Any]) -> Engine:
     """Create the engine for ``sqlalchemy.url``.
 
-    SQLite gets WAL mode (readers do not block the writer), enforced foreign
-    keys, a busy timeout of five seconds, and transactions that SQLAlchemy
-    begins itself, so that savepoints nest inside them. The database file's
-    folder is created if missing.
+    Error messages never include statement parameters. SQLite gets WAL mode
+    (readers do not block the writer), enforced foreign keys, a busy timeout
+    of five seconds, and transactions that SQLAlchemy begins itself, so that
+    savepoints nest inside them. The database file's folder is created if
+    missing.
     """
     url: str = settings["sqlalchemy.url"]
     if url.startswith("sqlite"):
         database = make_url(url).database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url)
+        engine = create_engine(url, hide_parameters=True)
         event.listen(engine, "connect", _enable_sqlite_pragmas)
         event.listen(engine, "begin", _begin_sqlite_transaction)
         return engine
@@ -123,6 +124,9 @@ def create_db_engine(settings: dict[str, Any]) -> Engine:
         url,
         pool_size=settings["sqlalchemy.pool_size"],
         pool_pre_ping=True,
+        # Statement parameters would otherwise appear in error messages and
+        # so in logs, password hashes among them.
+        hide_parameters=True,
     )
 
 

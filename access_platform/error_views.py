@@ -198,4 +198,7 @@ def collect_view_methods(registry: Any) -> dict[tuple[type, str], set[str]]:
             methods = (methods,)
         key = (view["context"], view["name"])
         view_methods.setdefault(key, set()).update(methods)
+        # Pyramid serves HEAD wherever it serves GET.
+        if "GET" in methods:
+            view_methods[key].add("HEAD")
     return view_methods

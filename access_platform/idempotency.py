@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pyramid.response import Response
-from sqlalchemy import JSON, Integer, String, Text, UniqueConstraint, delete, select
+from sqlalchemy import JSON, Integer, String, Text, UniqueConstraint, delete, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -74,6 +74,21 @@ def _replay(request: Any, record: IdempotencyRecord) -> Response:
     return response
 
 
+def _lock_key(dbsession: Any, principal_id: str, key: str) -> None:
+    """Make concurrent requests with one key wait for each other.
+
+    Without it, retries sent while the first attempt still runs would all
+    miss the stored result and run again. PostgreSQL takes a transaction
+    advisory lock on the key; SQLite already runs one writing request at a
+    time, since those begin with BEGIN IMMEDIATE.
+    """
+    if dbsession.get_bind().dialect.name != "postgresql":
+        return
+    digest = hashlib.sha256(f"{principal_id}\n{key}".encode()).digest()
+    lock_id = int.from_bytes(digest[:8], "big", signed=True)
+    dbsession.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": lock_id})
+
+
 def idempotent(view: Callable[[Any, Any], Response]) -> Callable[[Any, Any], Response]:
     """Wrap a rendered view so that it honours ``Idempotency-Key``.
 
@@ -98,6 +113,7 @@ def idempotent(view: Callable[[Any, Any], Response]) -> Callable[[Any, Any], Res
         principal_id = request.identity.principal_id
         fingerprint = _fingerprint(request)
         now = utcnow()
+        _lock_key(dbsession, principal_id, key)
         record = dbsession.scalars(
             select(IdempotencyRecord).where(
                 IdempotencyRecord.principal_id == principal_id, IdempotencyRecord.key == key

@@ -39,16 +39,29 @@ def invalid_parameter(name: str, detail: str) -> ApiError:
     )
 
 
+def _decode_string(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError("expected a string")
+    return value
+
+
 @dataclass(frozen=True)
 class SortKey:
-    """A documented sort field: the column it orders by and how cursor values decode."""
+    """A documented sort field: the column it orders by and how cursor values decode.
+
+    ``decode`` raises ``ValueError`` for a value of the wrong kind, because a
+    cursor comes back from the client and may have been altered.
+    """
 
     column: InstrumentedAttribute[Any]
-    decode: Callable[[Any], Any] = lambda value: value
+    decode: Callable[[Any], Any] = _decode_string
 
 
 def _decode_datetime(value: Any) -> datetime:
-    return datetime.fromisoformat(value)
+    moment = datetime.fromisoformat(_decode_string(value))
+    if moment.tzinfo is None:
+        raise ValueError("expected a timestamp with a time zone")
+    return moment
 
 
 def datetime_sort_key(column: InstrumentedAttribute[Any]) -> SortKey:
@@ -136,9 +149,16 @@ def _decode_cursor(text: str, sort_text: str, sort_key: SortKey) -> tuple[Any, s
         padded = text + "=" * (-len(text) % 4)
         cursor_sort, value, row_id = json.loads(base64.urlsafe_b64decode(padded))
         decoded = sort_key.decode(value)
-    except (ValueError, TypeError, binascii.Error):
+        row_id = _decode_string(row_id)
+        for part in (decoded, row_id):
+            # An altered cursor could smuggle text no database accepts.
+            if isinstance(part, str) and (
+                "\x00" in part or part != part.encode("utf-8", "replace").decode("utf-8")
+            ):
+                raise ValueError("unacceptable characters")
+    except (ValueError, TypeError, binascii.Error, UnicodeError):
         raise invalid_parameter("cursor", "not a cursor this server issued.") from None
-    if cursor_sort != sort_text or not isinstance(row_id, str):
+    if cursor_sort != sort_text:
         raise invalid_parameter(
             "cursor", "it was issued for another sort order; keep sort unchanged while paging."
         )

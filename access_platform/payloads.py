@@ -72,7 +72,7 @@ def json_body(request: Any) -> Any:
         )
 
     try:
-        return json.loads(raw.decode("utf-8"))
+        document = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as error:
         detail = f"The request body is not valid UTF-8: {error.reason} at byte {error.start}."
     except json.JSONDecodeError as error:
@@ -80,9 +80,51 @@ def json_body(request: Any) -> Any:
             f"The request body is not valid JSON: {error.msg} "
             f"at line {error.lineno} column {error.colno}."
         )
+    except RecursionError:
+        detail = "The request body nests arrays or objects too deeply."
+    except ValueError as error:
+        # For example an integer literal longer than Python converts.
+        detail = f"The request body holds a value that cannot be read: {error}."
+    else:
+        detail = unacceptable_text(document)
+        if detail is None:
+            return document
     raise ApiError(
         400, detail, type=MALFORMED_JSON, title="Malformed JSON", scim_type="invalidSyntax"
     )
+
+
+MAX_NESTING = 32
+
+
+def unacceptable_text(document: Any) -> str | None:
+    """Return why a parsed JSON document is refused, or ``None`` when it is fine.
+
+    JSON allows escapes that no database stores: a lone UTF-16 surrogate
+    (``"\\ud800"``) and the NUL character. Both are rejected here, with
+    nesting deeper than :data:`MAX_NESTING`, so that no later step fails on
+    them. The walk is iterative, so it cannot exhaust the stack.
+    """
+    pending: list[tuple[Any, int]] = [(document, 0)]
+    while pending:
+        value, depth = pending.pop()
+        if depth > MAX_NESTING:
+            return f"The request body nests arrays or objects more than {MAX_NESTING} deep."
+        if isinstance(value, dict):
+            pending.extend((key, depth + 1) for key in value)
+            pending.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            pending.extend((item, depth + 1) for item in value)
+        elif isinstance(value, str):
+            if "\x00" in value:
+                return (
+                    "The request body contains the NUL character (\\u0000), which is not accepted."
+                )
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return "The request body contains an unpaired surrogate escape, such as \\ud800."
+    return None
 
 
 def validated_body(

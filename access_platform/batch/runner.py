@@ -28,16 +28,19 @@ log = logging.getLogger(__name__)
 
 FAILED_DEPENDENCY = problem_type("failed-dependency")
 
-# The subrequests a batch may carry: (method, path pattern relative to /api/v1).
+# The subrequests a batch may carry: (method, path pattern relative to
+# /api/v1). Ids are matched as plain characters, without percent escapes
+# or dots, so that no encoded slash or .. segment can reach another view.
 SUPPORTED = (
     ("POST", re.compile(r"^/users$")),
-    ("PATCH", re.compile(r"^/users/[^/]+$")),
-    ("POST", re.compile(r"^/users/[^/]+/deactivate$")),
+    ("PATCH", re.compile(r"^/users/[A-Za-z0-9_-]+$")),
+    ("POST", re.compile(r"^/users/[A-Za-z0-9_-]+/deactivate$")),
 )
 
 # Headers an item may not set: items carry no credentials of their own.
+# Host would change the Location of created resources.
 DROPPED_HEADERS = frozenset(
-    {"authorization", "cookie", "x-api-key", "x-csrf-token", "content-length"}
+    {"authorization", "cookie", "x-api-key", "x-csrf-token", "content-length", "host"}
 )
 # Response headers copied into each item's result.
 KEPT_HEADERS = ("Content-Type", "Location", "ETag", "Retry-After", "Allow")
@@ -59,13 +62,22 @@ class ItemResult:
 
 
 def _relative_path(url: str) -> str:
-    parts = urlsplit(url)
-    path = parts.path
+    path = urlsplit(url).path
     if path.startswith("/api/v1/"):
         path = path[len("/api/v1") :]
     if not path.startswith("/"):
         path = "/" + path
     return path.rstrip("/") or "/"
+
+
+def _url_problem(url: str) -> str | None:
+    """Return why an item URL is not a plain path relative to the API, or ``None``."""
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc or url.startswith("//"):
+        return f"{url!r} names a host; batch items take a path relative to /api/v1, such as /users."
+    if parts.query or parts.fragment or "?" in url or "#" in url:
+        return f"{url!r} has a query or fragment, which batch items do not take."
+    return None
 
 
 def _error_result(request: Any, item: BatchItem, path: str, error: ApiError) -> ItemResult:
@@ -80,6 +92,14 @@ def _item_request_id(request: Any, item: BatchItem) -> str:
 
 def check_supported(item: BatchItem) -> ApiError | None:
     """Return the 400 or 405 for an item the batch does not run, or ``None``."""
+    url_problem = _url_problem(item.url)
+    if url_problem is not None:
+        return ApiError(
+            400,
+            url_problem,
+            type=problem_type("unsupported-batch-request"),
+            title="Unsupported batch request",
+        )
     path = _relative_path(item.url)
     methods = sorted({method for method, pattern in SUPPORTED if pattern.match(path)})
     if not methods:
@@ -142,12 +162,7 @@ def run_item(request: Any, item: BatchItem, results: dict[str, ItemResult]) -> I
 
 
 def _build_subrequest(request: Any, item: BatchItem, path: str) -> Request:
-    query = urlsplit(item.url).query
-    subrequest = Request.blank(
-        path + (f"?{query}" if query else ""),
-        base_url=request.application_url,
-        method=item.method,
-    )
+    subrequest = Request.blank(path, base_url=request.application_url, method=item.method)
     for name, value in item.headers.items():
         if name.lower() not in DROPPED_HEADERS:
             subrequest.headers[name] = value

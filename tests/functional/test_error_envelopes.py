@@ -67,7 +67,7 @@ def test_405_problem_lists_allowed_methods(testapp, admin):
     response = testapp.delete("/api/v1/users", headers=admin.headers, status=405)
 
     assert_problem(response, 405, "/api/v1/users")
-    assert response.headers["Allow"] == "GET, POST"
+    assert response.headers["Allow"] == "GET, HEAD, POST"
 
 
 def test_409_problem(testapp, admin):
@@ -243,7 +243,7 @@ def test_scim_405(testapp, scim_headers):
         "/scim/v2/ServiceProviderConfig", {}, headers=scim_headers, status=405
     )
     assert_scim_error(response, 405)
-    assert response.headers["Allow"] == "GET"
+    assert response.headers["Allow"] == "GET, HEAD"
 
 
 def test_scim_413(testapp, scim_headers, registry):
