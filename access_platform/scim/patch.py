@@ -406,6 +406,10 @@ def _apply_schema_object(
         )
 
     for key, item in value.items():
+        # Some clients serialize an extension object with its own "schemas"
+        # member; it carries nothing to store.
+        if key.casefold() == "schemas":
+            continue
         _add_or_replace(resource, op, schema.resolve_text(f"{owner.id}:{key}"), item)
 
 

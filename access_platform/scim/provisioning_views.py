@@ -14,7 +14,14 @@ from access_platform.rbac.permissions import SCIM_READ, SCIM_WRITE
 from access_platform.responses import no_content, query_params
 from access_platform.scim import provisioning, query
 from access_platform.scim.projection import project
-from access_platform.scim.resources import ScimGroup, ScimGroups, ScimSearch, ScimUser, ScimUsers
+from access_platform.scim.resources import (
+    ScimGroup,
+    ScimGroups,
+    ScimRootSearch,
+    ScimSearch,
+    ScimUser,
+    ScimUsers,
+)
 from access_platform.scim.resources_json import etag
 from access_platform.scim.views import LIST_RESPONSE_URN
 
@@ -107,9 +114,7 @@ def list_groups(context: ScimGroups, request: Any) -> dict[str, Any]:
     return _search(request, query_params(request), users=False)
 
 
-@view_config(context=ScimSearch, request_method="POST", permission=SCIM_READ, renderer="scim")
-def search(context: ScimSearch, request: Any) -> dict[str, Any]:
-    """Answer ``POST .search``: the query parameters of a list, sent as a SearchRequest body."""
+def _search_request(request: Any) -> dict[str, Any]:
     body = json_body(request)
     if not isinstance(body, dict) or SEARCH_REQUEST_URN not in (body.get("schemas") or []):
         raise ApiError(
@@ -122,7 +127,50 @@ def search(context: ScimSearch, request: Any) -> dict[str, Any]:
         raise ApiError(
             400, f"Unknown SearchRequest attribute {unknown[0]}.", scim_type="invalidSyntax"
         )
+    return body
+
+
+@view_config(context=ScimSearch, request_method="POST", permission=SCIM_READ, renderer="scim")
+def search(context: ScimSearch, request: Any) -> dict[str, Any]:
+    """Answer ``POST .search``: the query parameters of a list, sent as a SearchRequest body."""
+    body = _search_request(request)
     return _search(request, body, users=isinstance(context.__parent__, ScimUsers))
+
+
+@view_config(context=ScimRootSearch, request_method="POST", permission=SCIM_READ, renderer="scim")
+def search_all(context: ScimRootSearch, request: Any) -> dict[str, Any]:
+    """Answer ``POST /.search`` with the matching Users, then Groups.
+
+    A resource type whose attributes the filter does not name is left out,
+    so ``userName eq "x"`` searches Users only; a filter that fits neither
+    gets 400 ``invalidFilter``. Paging runs over the joined list.
+    """
+    body = _search_request(request)
+    paging = query.list_parameters(
+        {name: value for name, value in body.items() if name != "filter"},
+        query.USER_FILTERS,
+        query.USER_SORT,
+        query.User.id,
+    )
+    everything = {**body, "startIndex": 1, "count": query.MAX_COUNT}
+    found: list[dict[str, Any]] = []
+    total = 0
+    errors: list[ApiError] = []
+    for users in (True, False):
+        try:
+            result = _search(request, everything, users=users)
+        except ApiError as error:
+            if error.scim_type != "invalidFilter":
+                raise
+            errors.append(error)
+            continue
+        total += result["totalResults"]
+        found.extend(result["Resources"])
+    if len(errors) == 2:
+        raise errors[0]
+
+    start = paging.start_index - 1
+    return _list_response(total, paging.start_index, found[start : start + paging.count])
 
 
 @view_config(context=ScimUsers, request_method="POST", permission=SCIM_WRITE, renderer="scim")

@@ -91,6 +91,10 @@ class ResourceTypes(Resource):
         return ResourceTypeEntry(self.request, name, self)
 
 
+class ScimRootSearch(Resource):
+    """``/scim/v2/.search``: a search across Users and Groups (RFC 7644 section 3.4.3)."""
+
+
 class ScimV2(Resource):
     """``/scim/v2``.
 
@@ -107,6 +111,7 @@ class ScimV2(Resource):
     children = {
         "Users": ScimUsers,
         "Groups": ScimGroups,
+        ".search": ScimRootSearch,
         "ServiceProviderConfig": ServiceProviderConfig,
         "Schemas": Schemas,
         "ResourceTypes": ResourceTypes,

@@ -21,7 +21,7 @@ def replace_emails(dbsession: Session, user: User, emails: list[dict[str, Any]])
     primary_value = None
     for position, email in enumerate(emails):
         value = email["value"]
-        is_primary = bool(email.get("primary", False))
+        is_primary = email.get("primary")
         if is_primary and primary_value is None:
             primary_value = value
         dbsession.add(
@@ -31,7 +31,7 @@ def replace_emails(dbsession: Session, user: User, emails: list[dict[str, Any]])
                 value=value,
                 value_folded=fold(value),
                 type=email.get("type"),
-                primary=is_primary,
+                primary=is_primary if isinstance(is_primary, bool) else None,
                 display=email.get("display"),
             )
         )
@@ -76,8 +76,8 @@ def email_json(row: UserEmail) -> dict[str, Any]:
     email: dict[str, Any] = {"value": row.value}
     if row.type is not None:
         email["type"] = row.type
-    if row.primary:
-        email["primary"] = True
+    if row.primary is not None:
+        email["primary"] = row.primary
     if row.display is not None:
         email["display"] = row.display
     return email

@@ -28,7 +28,7 @@ def upgrade() -> None:
         sa.Column("value", sa.String(length=320), nullable=False),
         sa.Column("value_folded", _folded_text(320), nullable=False),
         sa.Column("type", sa.String(length=64), nullable=True),
-        sa.Column("primary", sa.Boolean(), nullable=False),
+        sa.Column("primary", sa.Boolean(), nullable=True),
         sa.Column("display", sa.String(length=320), nullable=True),
         sa.ForeignKeyConstraint(
             ["user_id"], ["users.id"], name=op.f("fk_user_emails_user_id_users"), ondelete="CASCADE"
