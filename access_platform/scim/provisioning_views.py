@@ -88,8 +88,9 @@ def _list_response(total: int, start_index: int, resources: list[dict[str, Any]]
 
 def _search(request: Any, params: dict[str, Any], users: bool) -> dict[str, Any]:
     if users:
+        schema = provisioning.resource_schema(request.registry, "User")
         parameters = query.list_parameters(
-            params, query.USER_FILTERS, query.USER_SORT, query.User.id
+            params, query.USER_FILTERS.with_schema(schema), query.USER_SORT, query.User.id
         )
         total, resources = provisioning.list_users(request, parameters)
     else:

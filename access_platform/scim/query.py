@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, not_, or_, select, true
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy import ColumnElement, and_, exists, func, not_, or_, select, true
 
 from access_platform.errors import ApiError
 from access_platform.groups.models import Group, GroupMember
@@ -32,6 +31,7 @@ from access_platform.scim.filter import (
     ValuePath,
     parse_filter,
 )
+from access_platform.scim.patch import ResourceSchema, ScimPatchError
 from access_platform.users.models import User, UserEmail, fold
 
 DEFAULT_COUNT = 100
@@ -53,24 +53,32 @@ class Column:
 
     :ivar folded: the column holds ``fold(value)``, so values are folded
         before comparing (the attribute is not case-exact).
-    :ivar kind: ``string``, ``boolean`` or ``dateTime``.
+    :ivar kind: ``string``, ``boolean``, ``integer``, ``decimal`` or ``dateTime``.
+    :ivar lowered: compare ``lower()`` of the column with the lowered value,
+        for attributes kept in JSON that are not case-exact.
     """
 
-    column: InstrumentedAttribute[Any]
+    column: Any
     folded: bool = False
     kind: str = "string"
-    to_sql: Callable[[Any], Any] | None = None
+    lowered: bool = False
 
 
 def _compare(target: Column, op: str, value: Any) -> ColumnElement[bool]:
     column = target.column
-    if target.to_sql is not None:
-        value = target.to_sql(value)
-    if target.kind == "boolean":
+    if target.lowered and isinstance(value, str):
+        column = func.lower(column)
+        value = value.lower()
+    if target.kind in ("integer", "decimal"):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise invalid_filter("Numeric attributes compare with a number.")
+        if op in ("co", "sw", "ew"):
+            raise invalid_filter(f"Operator {op} applies to strings only.")
+    elif target.kind == "boolean":
         if op not in ("eq", "ne") or not isinstance(value, bool):
             raise invalid_filter("Boolean attributes compare only with eq or ne and true or false.")
         return column == value if op == "eq" else column != value
-    if target.kind == "dateTime":
+    elif target.kind == "dateTime":
         if not isinstance(value, str):
             raise invalid_filter("Timestamps compare with an RFC 3339 string.")
         try:
@@ -108,6 +116,13 @@ def _present(target: Column) -> ColumnElement[bool]:
     return target.column.is_not(None)
 
 
+# Builds the condition for a multi-valued attribute from its bracket filter,
+# the sub-attribute named after it, and the comparison on that sub-attribute.
+MultiValuedBuilder = Callable[
+    [Expr | None, str | None, Compare | Present | None], ColumnElement[bool]
+]
+
+
 class FilterCompiler:
     """Compiles a parsed filter for one resource type into a SQL condition."""
 
@@ -115,13 +130,19 @@ class FilterCompiler:
         self,
         core_urn: str,
         columns: Mapping[str, Column],
-        multi_valued: Mapping[
-            str, Callable[[Expr | None, str | None, Compare | Present | None], ColumnElement[bool]]
-        ],
+        multi_valued: Mapping[str, MultiValuedBuilder],
+        json_column: Any = None,
+        schema: ResourceSchema | None = None,
     ) -> None:
         self.core_urn = core_urn.lower()
         self.columns = {name.lower(): column for name, column in columns.items()}
         self.multi_valued = {name.lower(): builder for name, builder in multi_valued.items()}
+        self.json_column = json_column
+        self.schema = schema
+
+    def with_schema(self, schema: ResourceSchema) -> FilterCompiler:
+        """Return a compiler that also reaches the attributes kept as JSON, such as extensions."""
+        return type(self)(self.core_urn, self.columns, self.multi_valued, self.json_column, schema)
 
     def compile(self, expression: Expr) -> ColumnElement[bool]:
         if isinstance(expression, And):
@@ -142,20 +163,50 @@ class FilterCompiler:
         return _compare(target, expression.op, expression.value)
 
     def _name(self, path: AttrPath, with_sub: bool = True) -> str:
-        if path.uri is not None and path.uri.lower() != self.core_urn:
-            raise invalid_filter(f"Attribute {path.uri}:{path.attr} is not filterable.")
         name = path.attr.lower()
+        if path.uri is not None and path.uri.lower() != self.core_urn:
+            # An extension attribute: never a column, at most a JSON value.
+            name = f"{path.uri.lower()}:{name}"
         if with_sub and path.sub_attr:
             name += "." + path.sub_attr.lower()
         return name
 
     def _column(self, path: AttrPath) -> Column:
         name = self._name(path)
-        target = self.columns.get(name)
+        target = self.columns.get(name) or self._json_target(path)
         if target is None:
             shown = f"{path.attr}.{path.sub_attr}" if path.sub_attr else path.attr
             raise invalid_filter(f"Attribute {shown} is unknown or not filterable.")
         return target
+
+    def _json_target(self, path: AttrPath) -> Column | None:
+        """Return the JSON value holding a single-valued attribute kept in ``scim_data``.
+
+        NOTE: these comparisons use no index, so at scale a filter on such an
+        attribute scans the table; ``lower()`` on SQLite folds ASCII only.
+        """
+        if self.schema is None or self.json_column is None:
+            return None
+        try:
+            resolved = self.schema.resolve(path)
+        except ScimPatchError:
+            return None
+        attribute, sub_attribute = resolved.attribute, resolved.sub_attribute
+        leaf = sub_attribute or attribute
+        if resolved.schema is None or attribute.multi_valued or leaf.type == "complex":
+            return None
+        keys = [resolved.extension.id] if resolved.extension is not None else []
+        keys.append(attribute.name)
+        if sub_attribute is not None:
+            keys.append(sub_attribute.name)
+        element = self.json_column[tuple(keys)]
+        if leaf.type == "boolean":
+            return Column(element.as_boolean(), kind="boolean")
+        if leaf.type == "integer":
+            return Column(element.as_integer(), kind="integer")
+        if leaf.type == "decimal":
+            return Column(element.as_float(), kind="decimal")
+        return Column(element.as_string(), lowered=not leaf.case_exact)
 
     def _multi_valued(
         self, path: AttrPath, element_filter: Expr | None, term: Compare | Present | None
@@ -229,7 +280,9 @@ class UserFilterCompiler(FilterCompiler):
         )
 
 
-USER_FILTERS = UserFilterCompiler(USER_SCHEMA_URN, USER_COLUMNS, {"emails": _email_condition})
+USER_FILTERS = UserFilterCompiler(
+    USER_SCHEMA_URN, USER_COLUMNS, {"emails": _email_condition}, json_column=User.scim_data
+)
 
 USER_SORT = {
     "id": User.id,

@@ -82,7 +82,7 @@ def test_user_filters(scim, people, filter_text, expected):
         'nickName2 eq "a"',
         '(userName eq "a"',
         "active gt true",
-        'title eq "x"',
+        'phoneNumbers.value eq "x"',
         "x" * 5000,
     ],
 )
@@ -343,3 +343,33 @@ def test_unknown_group_is_404(scim):
         ),
         404,
     )
+
+
+@pytest.mark.parametrize(
+    ("filter_text", "expected"),
+    [
+        (f'{ENTERPRISE_URN}:employeeNumber eq "E-1"', ["alice"]),
+        (f'{ENTERPRISE_URN}:department eq "research"', ["alice", "bob"]),
+        (f'{ENTERPRISE_URN}:manager.value eq "m-1"', ["bob"]),
+        ('title sw "sen"', ["alice"]),
+        ("userType pr", ["bob"]),
+    ],
+)
+def test_filter_on_attributes_kept_as_json(scim, filter_text, expected):
+    alice = scim.create_user(
+        "json-alice@example.com",
+        title="Senior engineer",
+        schemas=[USER_URN, ENTERPRISE_URN],
+        **{ENTERPRISE_URN: {"employeeNumber": "E-1", "department": "Research"}},
+    )
+    bob = scim.create_user(
+        "json-bob@example.com",
+        userType="Contractor",
+        schemas=[USER_URN, ENTERPRISE_URN],
+        **{ENTERPRISE_URN: {"department": "RESEARCH", "manager": {"value": "m-1"}}},
+    )
+    names = {"alice": alice["id"], "bob": bob["id"]}
+
+    body = scim.get("/Users", filter=filter_text).json
+
+    assert sorted(ids(body)) == sorted(names[name] for name in expected)
