@@ -7,6 +7,22 @@ from typing import Any
 from access_platform.hookspecs import hookimpl
 from access_platform.resources import ApiV1
 from access_platform.scim.resources import ScimV2
+from access_platform.scim.schema import ScimAttribute, ScimSchema
+
+BADGE_URN = "urn:example:params:scim:schemas:extension:badge:2.0:User"
+BADGE_SCHEMA = ScimSchema(
+    id=BADGE_URN,
+    name="Badge",
+    description="Building access badges, for the plugin tests.",
+    resource_type="User",
+    extension=True,
+    attributes=(
+        ScimAttribute("badgeNumber", case_exact=True),
+        ScimAttribute("clearance", type="integer"),
+        ScimAttribute("contractor", type="boolean"),
+        ScimAttribute("validUntil", type="dateTime"),
+    ),
+)
 
 
 def _fail(context: Any, request: Any) -> Any:
@@ -41,6 +57,10 @@ class SamplePlugin:
             renderer="scim",
             request_method="POST",
         )
+
+    @hookimpl
+    def access_platform_scim_schemas(self) -> list[ScimSchema]:
+        return [BADGE_SCHEMA]
 
     @hookimpl
     def access_platform_group_change_veto(self, request: Any, change: Any) -> str | None:

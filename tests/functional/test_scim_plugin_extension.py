@@ -1,0 +1,89 @@
+"""A SCIM schema extension contributed by a plugin, used end to end."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.functional.scim_helpers import USER_URN, Scim, assert_scim_error
+
+BADGE_URN = "urn:example:params:scim:schemas:extension:badge:2.0:User"
+
+
+@pytest.fixture
+def scim(plugin_testapp, factory):
+    return Scim(plugin_testapp, {"Authorization": f"Bearer {factory.scim_token()}"})
+
+
+def test_extension_is_listed(scim):
+    schemas = {schema["id"] for schema in scim.get("/Schemas").json["Resources"]}
+    user_type = scim.get("/ResourceTypes/User").json
+
+    assert BADGE_URN in schemas
+    assert {"schema": BADGE_URN, "required": False} in user_type["schemaExtensions"]
+
+
+def test_extension_end_to_end(scim):
+    created = scim.create_user(
+        "badge@example.com",
+        schemas=[USER_URN, BADGE_URN],
+        **{BADGE_URN: {"badgeNumber": "B-7", "clearance": 3, "contractor": "False"}},
+    )
+    path = f"/Users/{created['id']}"
+
+    found = scim.get("/Users", filter=f'{BADGE_URN}:badgeNumber eq "B-7"').json
+    by_number = scim.get("/Users", filter=f"{BADGE_URN}:clearance ge 3").json
+    patched = scim.patch(
+        path,
+        [
+            {"op": "replace", "path": f"{BADGE_URN}:contractor", "value": "True"},
+            {"op": "add", "value": {f"{BADGE_URN}:validUntil": "2027-06-30T00:00:00Z"}},
+        ],
+    ).json
+    contractors = scim.get("/Users", filter=f"{BADGE_URN}:contractor eq true").json
+    fetched = scim.get(path).json
+
+    assert created[BADGE_URN] == {"badgeNumber": "B-7", "clearance": 3, "contractor": False}
+    assert BADGE_URN in created["schemas"]
+    assert [resource["id"] for resource in found["Resources"]] == [created["id"]]
+    assert [resource["id"] for resource in by_number["Resources"]] == [created["id"]]
+    assert patched[BADGE_URN]["contractor"] is True
+    assert [resource["id"] for resource in contractors["Resources"]] == [created["id"]]
+    assert fetched[BADGE_URN] == {
+        "badgeNumber": "B-7",
+        "clearance": 3,
+        "contractor": True,
+        "validUntil": "2027-06-30T00:00:00Z",
+    }
+
+
+def test_extension_values_are_checked(scim):
+    user = scim.create_user("badge2@example.com")
+
+    wrong_type = scim.patch(
+        f"/Users/{user['id']}",
+        [{"op": "add", "path": f"{BADGE_URN}:clearance", "value": "high"}],
+        status=400,
+    )
+    unknown = scim.patch(
+        f"/Users/{user['id']}",
+        [{"op": "add", "path": f"{BADGE_URN}:colour", "value": "red"}],
+        status=400,
+    )
+
+    assert_scim_error(wrong_type, 400, "invalidValue")
+    assert_scim_error(unknown, 400, "invalidPath")
+    assert BADGE_URN not in scim.get(f"/Users/{user['id']}").json
+
+
+def test_extension_unknown_without_plugin(testapp, scim_headers):
+    scim = Scim(testapp, scim_headers)
+    response = scim.post(
+        "/Users",
+        {
+            "schemas": [USER_URN, BADGE_URN],
+            "userName": "nobadge@example.com",
+            BADGE_URN: {"badgeNumber": "x"},
+        },
+        status=400,
+    )
+    assert_scim_error(response, 400)
