@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, event
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, event, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from access_platform.db import Base, UTCDateTime, folded_text, new_id, utcnow
@@ -35,6 +35,9 @@ class Group(Base):
     external_id: Mapped[str | None] = mapped_column(String(255))
     # The SCIM token that created the group, for groups provisioned over SCIM.
     scim_token_id: Mapped[str | None] = mapped_column(String(36))
+    # True when a SCIM client gave no displayName: the group is then named
+    # after its id, and SCIM responses leave displayName out.
+    display_name_generated: Mapped[bool] = mapped_column(default=False, server_default=false())
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -63,6 +63,8 @@ def update_group(dbsession: Session, group: Group, changes: dict[str, Any]) -> G
     """Apply validated merge-patch ``changes`` to ``group``."""
     for name, value in changes.items():
         setattr(group, name, value)
+    if "display_name" in changes:
+        group.display_name_generated = False
     if dbsession.is_modified(group):
         group.updated_at = utcnow()
         flush_or_conflict(

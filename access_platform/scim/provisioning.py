@@ -141,16 +141,19 @@ def patch_user(request: Any, user: User, body: Any) -> User:
         raise scim_error(error) from None
     _require(resource, "userName")
     if resource != current:
-        _write_user(request, user, resource)
+        active_removed = "active" in current and "active" not in resource
+        _write_user(request, user, resource, active_removed)
     return user
 
 
-def _write_user(request: Any, user: User, resource: dict[str, Any]) -> None:
+def _write_user(
+    request: Any, user: User, resource: dict[str, Any], active_removed: bool = False
+) -> None:
     dbsession = request.dbsession
     # No autoflush while storing: a taken userName must surface at the
     # explicit flush below, where it becomes a 409.
     with dbsession.no_autoflush:
-        store_user(dbsession, user, resource)
+        store_user(dbsession, user, resource, active_removed)
     if dbsession.is_modified(user) or dbsession.new or dbsession.dirty:
         user.updated_at = utcnow()
     flush_or_conflict(dbsession, "user_name_folded", user_name_conflict(user.user_name))
@@ -241,12 +244,13 @@ def create_group(request: Any, body: Any) -> Group:
     schema = resource_schema(request.registry, "Group")
     attributes = _checked_body(body, schema.core.id)
     resource = _as_resource({"schemas": [schema.core.id]}, attributes, schema)
-    _require(resource, "displayName")
 
     dbsession = request.dbsession
+    group_id = new_id()
     group = Group(
-        id=new_id(),
-        display_name=resource["displayName"],
+        id=group_id,
+        display_name=resource.get("displayName") or group_id,
+        display_name_generated=not resource.get("displayName"),
         external_id=resource.get("externalId"),
         source="idp",
         scim_token_id=request.identity.credential_id,
@@ -262,7 +266,6 @@ def replace_group(request: Any, group: Group, body: Any) -> Group:
     schema = resource_schema(request.registry, "Group")
     attributes = _checked_body(body, schema.core.id)
     resource = _as_resource({"schemas": [schema.core.id]}, attributes, schema)
-    _require(resource, "displayName")
     current = group_members(request.dbsession, [group.id])[group.id]
     _write_group(request, group, resource, current)
     return group
@@ -276,7 +279,6 @@ def patch_group(request: Any, group: Group, body: Any) -> Group:
         resource = apply_patch(current, body, schema)
     except ScimPatchError as error:
         raise scim_error(error) from None
-    _require(resource, "displayName")
     if resource != current:
         _write_group(request, group, resource, current_members)
     return group
@@ -292,7 +294,11 @@ def _write_group(
     request: Any, group: Group, resource: dict[str, Any], current: list[dict[str, Any]]
 ) -> None:
     dbsession = request.dbsession
-    group.display_name = resource["displayName"]
+    # A group without a displayName is named after its id (SCIM does not
+    # require one; the platform does).
+    display_name = resource.get("displayName")
+    group.display_name = display_name or group.id
+    group.display_name_generated = not display_name
     group.external_id = resource.get("externalId")
     changed = _store_members(dbsession, group, current, resource.get("members") or [])
     if changed or dbsession.is_modified(group):

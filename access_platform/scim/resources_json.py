@@ -39,6 +39,11 @@ USER_COLUMN_ATTRIBUTES = frozenset(
 )
 NAME_COLUMN_PARTS = {"givenName": "given_name", "familyName": "family_name"}
 
+# Kept in scim_data when a client removed ``active``: the user stays active,
+# and ``active`` is left out of the resource until a client sets it again.
+# No SCIM attribute name starts with "$" but "$ref", so it cannot collide.
+ACTIVE_UNSET = "$activeUnset"
+
 
 def etag(version: int) -> str:
     """Return the weak ETag that ``meta.version`` and the ``ETag`` header carry."""
@@ -63,6 +68,7 @@ def user_resource(
 ) -> dict[str, Any]:
     """Return ``user`` as a SCIM User; ``groups`` is left out when ``None`` (not loaded)."""
     data = copy.deepcopy(user.scim_data or {})
+    active_unset = data.pop(ACTIVE_UNSET, False)
     extension_urns = sorted(key for key in data if key.startswith("urn:"))
     resource: dict[str, Any] = {
         "schemas": [USER_SCHEMA_URN, *extension_urns],
@@ -83,7 +89,8 @@ def user_resource(
         resource["displayName"] = user.display_name
     if emails:
         resource["emails"] = [email_json(row) for row in emails]
-    resource["active"] = user.status == "active"
+    if not (active_unset and user.status == "active"):
+        resource["active"] = user.status == "active"
     resource.update(data)
     if groups is not None:
         resource["groups"] = [
@@ -99,11 +106,15 @@ def user_resource(
     return resource
 
 
-def store_user(dbsession: Session, user: User, resource: dict[str, Any]) -> None:
+def store_user(
+    dbsession: Session, user: User, resource: dict[str, Any], active_removed: bool = False
+) -> None:
     """Write a checked User resource to ``user`` and its email rows.
 
     ``active: false`` deactivates the user exactly as the REST API does,
-    ending sessions and API keys; ``active: true`` activates them.
+    ending sessions and API keys; ``active: true`` activates them. A
+    resource without ``active`` leaves the user active; ``active_removed``
+    says a PATCH removed it, so that it stays out of the resource.
     """
     user.user_name = resource["userName"]
     user.display_name = resource.get("displayName")
@@ -116,6 +127,8 @@ def store_user(dbsession: Session, user: User, resource: dict[str, Any]) -> None
     data = {key: value for key, value in resource.items() if key not in USER_COLUMN_ATTRIBUTES}
     if name:
         data["name"] = name
+    if active_removed:
+        data[ACTIVE_UNSET] = True
     user.scim_data = data or None
 
     if "password" in resource and resource["password"]:
@@ -135,11 +148,9 @@ def group_resource(
     base_url: str, group: Group, members: list[dict[str, Any]] | None
 ) -> dict[str, Any]:
     """Return ``group`` as a SCIM Group; ``members`` is left out when ``None`` (not loaded)."""
-    resource: dict[str, Any] = {
-        "schemas": [GROUP_SCHEMA_URN],
-        "id": group.id,
-        "displayName": group.display_name,
-    }
+    resource: dict[str, Any] = {"schemas": [GROUP_SCHEMA_URN], "id": group.id}
+    if not group.display_name_generated:
+        resource["displayName"] = group.display_name
     if group.external_id is not None:
         resource["externalId"] = group.external_id
     if members is not None:

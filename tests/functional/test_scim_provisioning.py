@@ -373,3 +373,30 @@ def test_filter_on_attributes_kept_as_json(scim, filter_text, expected):
     body = scim.get("/Users", filter=filter_text).json
 
     assert sorted(ids(body)) == sorted(names[name] for name in expected)
+
+
+def test_group_without_display_name(scim, testapp, admin):
+    created = scim.post("/Groups", {"schemas": [GROUP_URN], "externalId": "no-name"}).json
+
+    assert "displayName" not in created
+    rest = testapp.get(f"/api/v1/groups/{created['id']}", headers=admin.headers).json
+    assert rest["display_name"] == created["id"]
+    named = scim.patch(
+        f"/Groups/{created['id']}", [{"op": "add", "path": "displayName", "value": "Named"}]
+    )
+    assert named.json["displayName"] == "Named"
+
+
+def test_removed_active_is_left_out_and_user_stays_active(scim, testapp, admin):
+    user = scim.create_user("active-removed@example.com", active=True)
+
+    patched = scim.patch(f"/Users/{user['id']}", [{"op": "remove", "path": "active"}]).json
+
+    assert "active" not in patched
+    assert (
+        testapp.get(f"/api/v1/users/{user['id']}", headers=admin.headers).json["status"] == "active"
+    )
+    again = scim.patch(
+        f"/Users/{user['id']}", [{"op": "add", "path": "active", "value": False}]
+    ).json
+    assert again["active"] is False

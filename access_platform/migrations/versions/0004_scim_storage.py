@@ -40,6 +40,11 @@ def upgrade() -> None:
 
     with op.batch_alter_table("groups", schema=None) as batch_op:
         batch_op.add_column(sa.Column("scim_token_id", sa.String(length=36), nullable=True))
+        batch_op.add_column(
+            sa.Column(
+                "display_name_generated", sa.Boolean(), server_default=sa.false(), nullable=False
+            )
+        )
 
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.add_column(sa.Column("scim_data", sa.JSON(), nullable=True))
@@ -52,6 +57,7 @@ def downgrade() -> None:
         batch_op.drop_column("scim_data")
 
     with op.batch_alter_table("groups", schema=None) as batch_op:
+        batch_op.drop_column("display_name_generated")
         batch_op.drop_column("scim_token_id")
 
     with op.batch_alter_table("user_emails", schema=None) as batch_op:
