@@ -71,6 +71,9 @@ class GroupMember(Base):
     )
     member_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     member_type: Mapped[str] = mapped_column(String(8))
+    # The member's display name as a SCIM client sent it; when empty, SCIM
+    # shows the member's current name.
+    display: Mapped[str | None] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from access_platform.db import flush_or_conflict, new_id, utcnow
@@ -216,7 +216,11 @@ def group_members(dbsession: Session, group_ids: list[str]) -> dict[str, list[di
     if not group_ids:
         return members
     user_rows = dbsession.execute(
-        select(GroupMember.group_id, User.id, func.coalesce(User.display_name, User.user_name))
+        select(
+            GroupMember.group_id,
+            User.id,
+            func.coalesce(GroupMember.display, User.display_name, User.user_name),
+        )
         .join(User, User.id == GroupMember.member_id)
         .where(GroupMember.group_id.in_(group_ids))
         .order_by(GroupMember.group_id, User.id)
@@ -225,7 +229,11 @@ def group_members(dbsession: Session, group_ids: list[str]) -> dict[str, list[di
         members[group_id].append({"value": member_id, "display": display, "type": "User"})
     nested = Group.__table__.alias("nested")
     group_rows = dbsession.execute(
-        select(GroupMember.group_id, nested.c.id, nested.c.display_name)
+        select(
+            GroupMember.group_id,
+            nested.c.id,
+            func.coalesce(GroupMember.display, nested.c.display_name),
+        )
         .join(nested, nested.c.id == GroupMember.member_id)
         .where(GroupMember.group_id.in_(group_ids))
         .order_by(GroupMember.group_id, nested.c.id)
@@ -329,6 +337,11 @@ def _store_members(
         if value not in wanted_ids:
             wanted_ids.append(value)
 
+    displays = {
+        member["value"]: member["display"]
+        for member in wanted
+        if isinstance(member.get("display"), str) and isinstance(member.get("value"), str)
+    }
     added = [value for value in wanted_ids if value not in current_ids]
     removed = current_ids - set(wanted_ids)
     if added:
@@ -360,10 +373,26 @@ def _store_members(
                     "group_id": group.id,
                     "member_id": value,
                     "member_type": kinds[value],
+                    "display": displays.get(value),
                     "created_at": utcnow(),
                 }
                 for value in added
             ],
+        )
+    # A kept member whose display the client changed gets the new one.
+    current_displays = {member["value"]: member["display"] for member in current}
+    relabelled = [
+        value
+        for value in wanted_ids
+        if value in current_ids
+        and value in displays
+        and displays[value] != current_displays.get(value)
+    ]
+    for value in relabelled:
+        dbsession.execute(
+            update(GroupMember)
+            .where(GroupMember.group_id == group.id, GroupMember.member_id == value)
+            .values(display=displays[value])
         )
     if removed:
         dbsession.execute(
@@ -371,7 +400,7 @@ def _store_members(
                 GroupMember.group_id == group.id, GroupMember.member_id.in_(removed)
             )
         )
-    return bool(added or removed)
+    return bool(added or removed or relabelled)
 
 
 def _member_kinds(dbsession: Session, ids: list[str]) -> dict[str, str]:

@@ -30,6 +30,7 @@ from access_platform.scim.filter import (
     ScimFilterError,
     ValuePath,
     parse_filter,
+    parse_path,
 )
 from access_platform.scim.patch import ResourceSchema, ScimPatchError
 from access_platform.users.models import User, UserEmail, fold
@@ -195,6 +196,8 @@ class FilterCompiler:
         leaf = sub_attribute or attribute
         if resolved.schema is None or attribute.multi_valued or leaf.type == "complex":
             return None
+        if leaf.returned == "never" or leaf.mutability == "writeOnly":
+            return None
         keys = [resolved.extension.id] if resolved.extension is not None else []
         keys.append(attribute.name)
         if sub_attribute is not None:
@@ -207,6 +210,14 @@ class FilterCompiler:
         if leaf.type == "decimal":
             return Column(element.as_float(), kind="decimal")
         return Column(element.as_string(), lowered=not leaf.case_exact)
+
+    def json_sort_column(self, name: str) -> Any:
+        """Return the JSON value to sort by for an attribute kept in ``scim_data``, or ``None``."""
+        try:
+            target = self._json_target(parse_path(name))
+        except ScimFilterError:
+            return None
+        return target.column if target is not None else None
 
     def _multi_valued(
         self, path: AttrPath, element_filter: Expr | None, term: Compare | Present | None
@@ -403,6 +414,8 @@ def list_parameters(
     sort_column = id_column
     if sort_by:
         sort_column = sort_columns.get(str(sort_by).lower().removeprefix(compiler.core_urn + ":"))
+        if sort_column is None:
+            sort_column = compiler.json_sort_column(str(sort_by))
         if sort_column is None:
             raise invalid_value(
                 f"sortBy {sort_by!r} is not sortable; use one of {', '.join(sorted(sort_columns))}."

@@ -87,3 +87,20 @@ def test_extension_unknown_without_plugin(testapp, scim_headers):
         status=400,
     )
     assert_scim_error(response, 400)
+
+
+def test_sort_by_extension_attribute(scim):
+    for number, clearance in (("B-1", 2), ("B-2", 9), ("B-3", 5)):
+        scim.create_user(
+            f"{number}@example.com",
+            schemas=[USER_URN, BADGE_URN],
+            **{BADGE_URN: {"badgeNumber": number, "clearance": clearance}},
+        )
+
+    body = scim.get("/Users", sortBy=f"{BADGE_URN}:clearance", sortOrder="descending").json
+
+    assert [resource[BADGE_URN]["badgeNumber"] for resource in body["Resources"]] == [
+        "B-2",
+        "B-3",
+        "B-1",
+    ]

@@ -400,3 +400,26 @@ def test_removed_active_is_left_out_and_user_stays_active(scim, testapp, admin):
         f"/Users/{user['id']}", [{"op": "add", "path": "active", "value": False}]
     ).json
     assert again["active"] is False
+
+
+def test_member_display_reads_back_as_sent(scim, people):
+    alice, _bob = people
+    group = scim.create_group("Labels")
+
+    added = scim.patch(
+        f"/Groups/{group['id']}",
+        [{"op": "add", "path": "members", "value": [{"value": alice["id"], "display": "Ali"}]}],
+    ).json
+    relabelled = scim.patch(
+        f"/Groups/{group['id']}",
+        [
+            {
+                "op": "replace",
+                "path": "members",
+                "value": [{"value": alice["id"], "display": "Alice S."}],
+            }
+        ],
+    ).json
+
+    assert added["members"][0]["display"] == "Ali"
+    assert relabelled["members"][0]["display"] == "Alice S."

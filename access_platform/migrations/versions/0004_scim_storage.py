@@ -46,6 +46,9 @@ def upgrade() -> None:
             )
         )
 
+    with op.batch_alter_table("group_members", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("display", sa.String(length=320), nullable=True))
+
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.add_column(sa.Column("scim_data", sa.JSON(), nullable=True))
         batch_op.add_column(sa.Column("scim_token_id", sa.String(length=36), nullable=True))
@@ -55,6 +58,9 @@ def downgrade() -> None:
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.drop_column("scim_token_id")
         batch_op.drop_column("scim_data")
+
+    with op.batch_alter_table("group_members", schema=None) as batch_op:
+        batch_op.drop_column("display")
 
     with op.batch_alter_table("groups", schema=None) as batch_op:
         batch_op.drop_column("display_name_generated")
