@@ -164,7 +164,7 @@ def session_scope(session_factory: sessionmaker[Session]) -> Iterator[Session]:
 def flush_or_conflict(dbsession: Session, column_name: str, conflict: ApiError) -> None:
     """Flush, raising ``conflict`` when that breaks the unique constraint on ``column_name``.
 
-    The constraint is told apart by its column name, which both SQLite and
+    The constraint is identified by its column name, which both SQLite and
     PostgreSQL put in the error message. The failed flush ends the
     transaction, which the raised error aborts anyway; a $batch item runs
     in a savepoint of its own, so the batch goes on.

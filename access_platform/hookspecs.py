@@ -166,5 +166,5 @@ def access_platform_group_change_veto(request: Request | None, change: GroupChan
     :param request: the request making the change, or ``None`` outside a
         request (command-line tools).
     :param change: the group, the kind of change and the member or owner.
-    :return: a sentence that tells the client why, or ``None`` to allow.
+    :return: a sentence that gives the client the reason, or ``None`` to allow.
     """

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pyramid.httpexceptions import HTTPNotModified
+from pyramid.response import Response
 from pyramid.view import view_config
 
 from access_platform.db import lock_for_update
@@ -67,13 +67,18 @@ def _check_if_match(request: Any, version: int) -> None:
     )
 
 
-def _check_if_none_match(request: Any, version: int) -> None:
+def _not_modified(request: Any, version: int) -> Response | None:
+    """Return an empty 304 when ``If-None-Match`` names the current version, else ``None``."""
     header = request.headers.get("If-None-Match")
     if header is None:
-        return
+        return None
     candidates = {candidate.strip().removeprefix("W/") for candidate in header.split(",")}
     if "*" in candidates or f'"{version}"' in candidates:
-        raise HTTPNotModified(headers={"ETag": etag(version)})
+        response = Response(status=304)
+        response.content_type = None
+        response.headers["ETag"] = etag(version)
+        return response
+    return None
 
 
 def _list_response(total: int, start_index: int, resources: list[dict[str, Any]]) -> dict[str, Any]:
@@ -181,8 +186,10 @@ def create_user(context: ScimUsers, request: Any) -> dict[str, Any]:
 
 
 @view_config(context=ScimUser, request_method="GET", permission=SCIM_READ, renderer="scim")
-def get_user(context: ScimUser, request: Any) -> dict[str, Any]:
-    _check_if_none_match(request, context.user.version)
+def get_user(context: ScimUser, request: Any) -> Any:
+    not_modified = _not_modified(request, context.user.version)
+    if not_modified is not None:
+        return not_modified
     return _answer(
         request, provisioning.user_as_resource(request, context.user), context.user.version
     )
@@ -218,8 +225,10 @@ def create_group(context: ScimGroups, request: Any) -> dict[str, Any]:
 
 
 @view_config(context=ScimGroup, request_method="GET", permission=SCIM_READ, renderer="scim")
-def get_group(context: ScimGroup, request: Any) -> dict[str, Any]:
-    _check_if_none_match(request, context.group.version)
+def get_group(context: ScimGroup, request: Any) -> Any:
+    not_modified = _not_modified(request, context.group.version)
+    if not_modified is not None:
+        return not_modified
     excluded = {name.lower() for name in query._names(query_params(request), "excludedAttributes")}
     resource = provisioning.group_as_resource(
         request, context.group, with_members="members" not in excluded

@@ -392,7 +392,7 @@ def list_parameters(
     and ``excludedAttributes`` from query parameters or a ``/.search`` body.
 
     ``startIndex`` below 1 counts as 1 and a negative ``count`` as 0, as RFC
-    7644 section 3.4.2.4 says; a ``count`` above the maximum is capped. A
+    7644 section 3.4.2.4 requires; a ``count`` above the maximum is capped. A
     value that is not an integer gets 400 ``invalidValue``.
     """
     condition = None

@@ -114,7 +114,7 @@ def store_user(
     ``active: false`` deactivates the user exactly as the REST API does,
     ending sessions and API keys; ``active: true`` activates them. A
     resource without ``active`` leaves the user active; ``active_removed``
-    says a PATCH removed it, so that it stays out of the resource.
+    marks that a PATCH removed it, so that it stays out of the resource.
     """
     user.user_name = resource["userName"]
     user.display_name = resource.get("displayName")
