@@ -79,7 +79,9 @@ def workspace_scope(context: Any) -> str | None:
 
 def principals_at(request: Any, workspace_id: str | None) -> list[str]:
     """Return the ACL principals of the caller at the scope of ``workspace_id``."""
-    cache = request.environ.setdefault("access_platform.principals", {})
+    # A $batch subrequest shares its parent's identity, so it shares the cache.
+    owner = request.environ.get(PARENT_REQUEST_KEY, request)
+    cache = owner.environ.setdefault("access_platform.principals", {})
     if workspace_id in cache:
         return cache[workspace_id]
 
