@@ -86,6 +86,9 @@ def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=5000")
+        # LIKE compares as PostgreSQL's does: exactly. Case-insensitive
+        # lookups compare folded columns or lower() on both sides instead.
+        cursor.execute("PRAGMA case_sensitive_like=ON")
     finally:
         cursor.close()
 

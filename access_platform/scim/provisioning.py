@@ -10,15 +10,19 @@ mutability alike.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from access_platform.db import flush_or_conflict, new_id, utcnow
 from access_platform.errors import ApiError
 from access_platform.groups.models import Group, GroupMember
 from access_platform.groups.services import delete_group, display_name_conflict, nested_group_ids
+from access_platform.payloads import unacceptable_text
 from access_platform.rbac.models import RoleAssignment
 from access_platform.scim.patch import ResourceSchema, ScimPatchError, apply_patch
 from access_platform.scim.query import ListParameters
@@ -65,9 +69,28 @@ def _as_resource(
         return base
     operation = {"schemas": [PATCH_OP_URN], "Operations": [{"op": "replace", "value": attributes}]}
     try:
-        return apply_patch(base, operation, schema)
+        return _checked(apply_patch(base, operation, schema))
     except ScimPatchError as error:
         raise scim_error(error) from None
+
+
+@contextmanager
+def _user_name_conflicts(user_name: str) -> Iterator[None]:
+    """Turn a unique violation on the user name, from any flush inside, into a 409."""
+    try:
+        yield
+    except IntegrityError as error:
+        if "user_name_folded" in str(error.orig):
+            raise user_name_conflict(user_name) from error
+        raise
+
+
+def _checked(resource: dict[str, Any]) -> dict[str, Any]:
+    """Return ``resource`` unless a value holds text that no database stores."""
+    problem = unacceptable_text(resource)
+    if problem is not None:
+        raise ApiError(400, problem, scim_type="invalidValue")
+    return resource
 
 
 def _require(resource: dict[str, Any], name: str) -> None:
@@ -116,7 +139,7 @@ def create_user(request: Any, body: Any) -> User:
     )
     request.dbsession.add(user)
     flush_or_conflict(request.dbsession, "user_name_folded", user_name_conflict(user.user_name))
-    with request.dbsession.no_autoflush:
+    with request.dbsession.no_autoflush, _user_name_conflicts(user.user_name):
         store_user(request.dbsession, user, resource)
     flush_or_conflict(request.dbsession, "user_name_folded", user_name_conflict(user.user_name))
     log.info("SCIM token %s created user %s", identity.credential_id, user.id)
@@ -136,7 +159,7 @@ def patch_user(request: Any, user: User, body: Any) -> User:
     schema = resource_schema(request.registry, "User")
     current = user_as_resource(request, user, with_groups=False)
     try:
-        resource = apply_patch(current, body, schema)
+        resource = _checked(apply_patch(current, body, schema))
     except ScimPatchError as error:
         raise scim_error(error) from None
     _require(resource, "userName")
@@ -152,7 +175,7 @@ def _write_user(
     dbsession = request.dbsession
     # No autoflush while storing: a taken userName must surface at the
     # explicit flush below, where it becomes a 409.
-    with dbsession.no_autoflush:
+    with dbsession.no_autoflush, _user_name_conflicts(resource["userName"]):
         store_user(dbsession, user, resource, active_removed)
     if dbsession.is_modified(user) or dbsession.new or dbsession.dirty:
         user.updated_at = utcnow()
@@ -284,7 +307,7 @@ def patch_group(request: Any, group: Group, body: Any) -> Group:
     current_members = group_members(request.dbsession, [group.id])[group.id]
     current = group_resource(request.scim_base_url, group, current_members)
     try:
-        resource = apply_patch(current, body, schema)
+        resource = _checked(apply_patch(current, body, schema))
     except ScimPatchError as error:
         raise scim_error(error) from None
     if resource != current:
@@ -308,6 +331,9 @@ def _write_group(
     group.display_name = display_name or group.id
     group.display_name_generated = not display_name
     group.external_id = resource.get("externalId")
+    # Flush the rename first, so a taken name surfaces here as a 409 and
+    # not in the automatic flush of the member queries below.
+    flush_or_conflict(dbsession, "display_name_folded", _group_conflict(group.display_name))
     changed = _store_members(dbsession, group, current, resource.get("members") or [])
     if changed or dbsession.is_modified(group):
         group.updated_at = utcnow()
@@ -462,11 +488,17 @@ def list_groups(request: Any, parameters: ListParameters) -> tuple[int, list[dic
     return total, resources
 
 
+def _attribute_name(text: str) -> str:
+    """Return the top-level attribute an ``attributes`` entry names, without URN or sub-part."""
+    lowered = text.lower()
+    if lowered.startswith("urn:"):
+        lowered = lowered.rsplit(":", 1)[1]
+    return lowered.split(".")[0]
+
+
 def _excluded(parameters: ListParameters, name: str) -> bool:
-    lowered = {attribute.lower() for attribute in parameters.excluded_attributes}
-    if name.lower() in lowered:
+    if name.lower() in {_attribute_name(text) for text in parameters.excluded_attributes}:
         return True
     if parameters.attributes:
-        wanted = {attribute.lower().split(".")[0] for attribute in parameters.attributes}
-        return name.lower() not in wanted
+        return name.lower() not in {_attribute_name(text) for text in parameters.attributes}
     return False

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, func, not_, or_, select, true
@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, and_, exists, func, not_, or_, select, tru
 from access_platform.errors import ApiError
 from access_platform.groups.models import Group, GroupMember
 from access_platform.listing import escape_like
+from access_platform.payloads import unacceptable_text
 from access_platform.scim.core_schemas import GROUP_SCHEMA_URN, USER_SCHEMA_URN
 from access_platform.scim.filter import (
     And,
@@ -34,6 +35,11 @@ from access_platform.scim.filter import (
 )
 from access_platform.scim.patch import ResourceSchema, ScimPatchError
 from access_platform.users.models import User, UserEmail, fold
+
+# Core User attributes stored in columns rather than in users.scim_data.
+COLUMN_ATTRIBUTES = frozenset(
+    {"userName", "displayName", "name", "emails", "active", "password", "groups", "externalId"}
+)
 
 DEFAULT_COUNT = 100
 MAX_COUNT = 1000
@@ -67,6 +73,8 @@ class Column:
 
 def _compare(target: Column, op: str, value: Any) -> ColumnElement[bool]:
     column = target.column
+    if isinstance(value, str) and unacceptable_text(value) is not None:
+        raise invalid_filter("The filter contains the NUL character or an unpaired surrogate.")
     if target.lowered and isinstance(value, str):
         column = func.lower(column)
         value = value.lower()
@@ -83,9 +91,15 @@ def _compare(target: Column, op: str, value: Any) -> ColumnElement[bool]:
         if not isinstance(value, str):
             raise invalid_filter("Timestamps compare with an RFC 3339 string.")
         try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            raise invalid_filter(f"{value!r} is not an RFC 3339 timestamp.") from None
+            moment = datetime.fromisoformat(value)
+            if moment.tzinfo is None:
+                raise ValueError("no time zone")
+            value = moment.astimezone(UTC)
+        except (ValueError, OverflowError):
+            raise invalid_filter(
+                f"{value!r} is not an RFC 3339 timestamp with a time zone, "
+                "such as 2026-01-31T00:00:00Z."
+            ) from None
     elif value is not None and not isinstance(value, str):
         raise invalid_filter("String attributes compare with a string value.")
     if isinstance(value, str) and target.folded:
@@ -194,7 +208,15 @@ class FilterCompiler:
             return None
         attribute, sub_attribute = resolved.attribute, resolved.sub_attribute
         leaf = sub_attribute or attribute
-        if resolved.schema is None or attribute.multi_valued or leaf.type == "complex":
+        # Core attributes with columns of their own (active, name, ...) are
+        # never in scim_data, so a JSON lookup would find nothing.
+        kept_in_columns = resolved.extension is None and attribute.name in COLUMN_ATTRIBUTES
+        if (
+            kept_in_columns
+            or resolved.schema is None
+            or attribute.multi_valued
+            or leaf.type == "complex"
+        ):
             return None
         if leaf.returned == "never" or leaf.mutability == "writeOnly":
             return None
@@ -236,15 +258,15 @@ USER_COLUMNS = {
     "userName": Column(User.user_name_folded, folded=True),
     "displayName": Column(User.display_name_folded, folded=True),
     "externalId": Column(User.external_id),
-    "name.givenName": Column(User.given_name),
-    "name.familyName": Column(User.family_name),
+    "name.givenName": Column(User.given_name, lowered=True),
+    "name.familyName": Column(User.family_name, lowered=True),
     "meta.created": Column(User.created_at, kind="dateTime"),
     "meta.lastModified": Column(User.updated_at, kind="dateTime"),
 }
 
 EMAIL_COLUMNS = {
     "value": Column(UserEmail.value_folded, folded=True),
-    "type": Column(UserEmail.type),
+    "type": Column(UserEmail.type, lowered=True),
     "primary": Column(UserEmail.primary, kind="boolean"),
     "display": Column(UserEmail.display),
 }
@@ -298,6 +320,8 @@ USER_FILTERS = UserFilterCompiler(
 USER_SORT = {
     "id": User.id,
     "username": User.user_name_folded,
+    "name.givenname": User.given_name,
+    "name.familyname": User.family_name,
     "displayname": User.display_name_folded,
     "externalid": User.external_id,
     "meta.created": User.created_at,
@@ -378,8 +402,13 @@ def _names(params: Mapping[str, Any], name: str) -> tuple[str, ...]:
     value = params.get(name)
     if value is None:
         return ()
-    parts = value if isinstance(value, list) else str(value).split(",")
-    return tuple(part.strip() for part in parts if str(part).strip())
+    if isinstance(value, str):
+        parts = value.split(",")
+    elif isinstance(value, list) and all(isinstance(part, str) for part in value):
+        parts = value
+    else:
+        raise invalid_value(f"{name} must be a list of attribute names.")
+    return tuple(part.strip() for part in parts if part.strip())
 
 
 def list_parameters(
@@ -407,6 +436,8 @@ def list_parameters(
 
     start_index = _integer(params, "startIndex")
     start_index = 1 if start_index is None or start_index < 1 else start_index
+    # Past every possible row, and small enough for any database's OFFSET.
+    start_index = min(start_index, 2**62)
     count = _integer(params, "count")
     count = DEFAULT_COUNT if count is None else min(max(count, 0), MAX_COUNT)
 
@@ -420,7 +451,12 @@ def list_parameters(
             raise invalid_value(
                 f"sortBy {sort_by!r} is not sortable; use one of {', '.join(sorted(sort_columns))}."
             )
-    sort_order = str(params.get("sortOrder") or "ascending").lower()
+    sort_order = params.get("sortOrder")
+    if sort_order is None or sort_order == "":
+        sort_order = "ascending"
+    if not isinstance(sort_order, str):
+        raise invalid_value("sortOrder must be ascending or descending.")
+    sort_order = sort_order.lower()
     if sort_order not in ("ascending", "descending"):
         raise invalid_value("sortOrder must be ascending or descending.")
 

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from access_platform.auth.passwords import hash_password
+from access_platform.errors import ApiError
 from access_platform.groups.models import Group
 from access_platform.scim.core_schemas import GROUP_SCHEMA_URN, USER_SCHEMA_URN
 from access_platform.users.emails import email_json, replace_emails
@@ -134,8 +135,11 @@ def store_user(
     if "password" in resource and resource["password"]:
         user.password_hash = hash_password(resource["password"])
 
+    emails = resource.get("emails") or []
+    if any(not isinstance(email.get("value"), str) or not email["value"] for email in emails):
+        raise ApiError(400, "Each email needs a value: the address.", scim_type="invalidValue")
     # The user must have its id already: new users get one before this call.
-    replace_emails(dbsession, user, resource.get("emails") or [])
+    replace_emails(dbsession, user, emails)
 
     active = resource.get("active", True)
     if not active:
