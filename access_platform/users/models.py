@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 from typing import Any
 
@@ -14,13 +15,18 @@ USER_STATUSES = ("active", "deactivated", "invited")
 
 
 def fold(text: str | None) -> str:
-    """Return the case-folded form of ``text`` used for case-insensitive lookups and sorting.
+    """Return the folded form of ``text`` used for case-insensitive lookups and sorting.
 
-    Folding in Python rather than with SQL ``lower()`` gives the same result
-    on SQLite, whose ``lower()`` folds ASCII only, and on PostgreSQL. ``None``
-    folds to the empty string, so that keyset paging never meets a NULL.
+    The form is NFKC normalization, case folding, then NFKC again (Unicode's
+    caseless matching), so that "Ａlice", "Alice" and "alice", or a composed
+    and a decomposed "á", are one name. Folding in Python rather than with
+    SQL ``lower()`` gives the same result on SQLite, whose ``lower()`` folds
+    ASCII only, and on PostgreSQL. ``None`` folds to the empty string, so
+    that keyset paging never meets a NULL.
     """
-    return text.casefold() if text else ""
+    if not text:
+        return ""
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
 
 
 def fold_user_name(user_name: str) -> str:
