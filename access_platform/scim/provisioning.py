@@ -369,6 +369,9 @@ def _store_members(
         if isinstance(member.get("display"), str) and isinstance(member.get("value"), str)
     }
     added = [value for value in wanted_ids if value not in current_ids]
+    current_kinds = {member["value"]: member["type"].lower() for member in current}
+    if not added:
+        _check_member_types(wanted, current_kinds)
     removed = current_ids - set(wanted_ids)
     if added:
         kinds = _member_kinds(dbsession, added)
@@ -380,15 +383,7 @@ def _store_members(
                 "members must name existing users or groups.",
                 scim_type="invalidValue",
             )
-        for member in wanted:
-            declared = str(member.get("type") or "").lower()
-            value = member.get("value")
-            if value in kinds and declared and declared != kinds[value]:
-                raise ApiError(
-                    400,
-                    f"Member {value} is a {kinds[value]}, not a {declared}.",
-                    scim_type="invalidValue",
-                )
+        _check_member_types(wanted, {**current_kinds, **kinds})
         nested = [value for value in added if kinds[value] == "group"]
         if group.id in nested or _contains(dbsession, nested, group.id):
             raise ApiError(400, f"Group {group.id} would contain itself.", scim_type="invalidValue")
@@ -427,6 +422,19 @@ def _store_members(
             )
         )
     return bool(added or removed or relabelled)
+
+
+def _check_member_types(wanted: list[dict[str, Any]], kinds: dict[str, str]) -> None:
+    """Raise 400 when a member's declared ``type`` is not what its id names."""
+    for member in wanted:
+        declared = str(member.get("type") or "").lower()
+        value = member.get("value")
+        if value in kinds and declared and declared != kinds[value]:
+            raise ApiError(
+                400,
+                f"Member {value} is a {kinds[value]}, not a {declared}.",
+                scim_type="invalidValue",
+            )
 
 
 def _member_kinds(dbsession: Session, ids: list[str]) -> dict[str, str]:

@@ -150,6 +150,9 @@ def search_all(context: ScimRootSearch, request: Any) -> dict[str, Any]:
     A resource type whose attributes the filter does not name is left out,
     so ``userName eq "x"`` searches Users only; a filter that fits neither
     gets 400 ``invalidFilter``. Paging runs over the joined list.
+
+    NOTE: the join holds at most ``MAX_COUNT`` matches of each type, so
+    pages past those are empty even when ``totalResults`` is larger.
     """
     body = _search_request(request)
     paging = query.list_parameters(

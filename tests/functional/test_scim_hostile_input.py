@@ -142,3 +142,20 @@ def test_urn_qualified_attributes_keep_groups(scim):
     ).json
 
     assert [group["display"] for group in body["Resources"][0]["groups"]] == ["G"]
+
+
+def test_wrong_type_for_existing_member_is_invalid(scim):
+    bob = scim.create_user("typed@example.com")
+    group = scim.create_group("Typed", [bob["id"]])
+
+    response = scim.put(
+        f"/Groups/{group['id']}",
+        {
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+            "displayName": "Typed",
+            "members": [{"value": bob["id"], "type": "Group"}],
+        },
+        status=400,
+    )
+
+    assert_scim_error(response, 400, "invalidValue")
