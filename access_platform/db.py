@@ -169,7 +169,7 @@ def flush_or_conflict(dbsession: Session, column_name: str, conflict: ApiError) 
 
     The constraint is identified by its column name, which both SQLite and
     PostgreSQL put in the error message. The failed flush ends the
-    transaction, which the raised error aborts anyway; a $batch item runs
+    transaction, which the raised error aborts anyway. A $batch item runs
     in a savepoint of its own, so the batch goes on.
     """
     try:

@@ -111,8 +111,8 @@ def http_exception(exc: HTTPException, request: Any) -> Response:
 
 @exception_view_config(StaleDataError)
 def concurrent_update(exc: StaleDataError, request: Any) -> Response:
-    # pyramid_retry runs the request again while attempts remain; this
-    # answer stands only when every attempt met another concurrent change.
+    # pyramid_retry runs the request again while attempts remain, so this
+    # response goes out only when every attempt met another concurrent change.
     if is_last_attempt(request):
         log.warning("concurrent update not resolved by retries (request id %s)", request.request_id)
     error = ApiError(

@@ -121,7 +121,7 @@ def check_supported(item: BatchItem) -> ApiError | None:
 
 
 def run_item(request: Any, item: BatchItem, results: dict[str, ItemResult]) -> ItemResult:
-    """Run one item, or answer it with 424, 400 or 405 without running it."""
+    """Run one item, or return 424, 400 or 405 for it without running it."""
     path = "/api/v1" + _relative_path(item.url)
     failed = [dependency for dependency in item.depends_on if not results[dependency].succeeded]
     if failed:

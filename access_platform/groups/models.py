@@ -54,7 +54,7 @@ def _fold_group_columns(_mapper: Any, _connection: Any, group: Group) -> None:
 class GroupMember(Base):
     """A user or group that is a direct member of a group.
 
-    ``member_id`` names a user or a group, as ``member_type`` says; ids are
+    ``member_id`` names a user or a group, as ``member_type`` records; ids are
     UUIDs, so one column serves both. The primary key makes a member
     appear at most once per group, even under concurrent adds, and orders
     the keyset paging of a group's members.

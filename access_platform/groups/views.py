@@ -101,7 +101,7 @@ def list_members(context: Members, request: Any) -> dict[str, Any]:
 
 @view_config(context=MembersAdd, request_method="POST", permission="groups.write", renderer="json")
 def add_member(context: MembersAdd, request: Any) -> dict[str, Any]:
-    """Add the referenced user or group; answer the first page of members."""
+    """Add the referenced user or group; return the first page of members."""
     group = context.__parent__.__parent__.group
     services.add_member(request, group, parse_reference(json_body(request)))
     return members_page(request, group, {})
@@ -121,7 +121,7 @@ def list_owners(context: Owners, request: Any) -> dict[str, Any]:
 
 @view_config(context=OwnersAdd, request_method="POST", permission="groups.write", renderer="json")
 def add_owner(context: OwnersAdd, request: Any) -> dict[str, Any]:
-    """Add the referenced user as an owner; answer the first page of owners."""
+    """Add the referenced user as an owner; return the first page of owners."""
     group = context.__parent__.__parent__.group
     services.add_owner(request, group, parse_reference(json_body(request)))
     return owners_page(request, group, {})

@@ -86,7 +86,7 @@ def _user_name_conflicts(user_name: str) -> Iterator[None]:
 
 
 def _checked(resource: dict[str, Any]) -> dict[str, Any]:
-    """Return ``resource`` unless a value holds text that no database stores."""
+    """Return ``resource`` unless a value contains text that no database stores."""
     problem = unacceptable_text(resource)
     if problem is not None:
         raise ApiError(400, problem, scim_type="invalidValue")

@@ -49,7 +49,9 @@ def _answer(
         request.response.location = resource["meta"]["location"]
     params = query_params(request)
     return project(
-        resource, query._names(params, "attributes"), query._names(params, "excludedAttributes")
+        resource,
+        query.attribute_names(params, "attributes"),
+        query.attribute_names(params, "excludedAttributes"),
     )
 
 
@@ -138,14 +140,14 @@ def _search_request(request: Any) -> dict[str, Any]:
 
 @view_config(context=ScimSearch, request_method="POST", permission=SCIM_READ, renderer="scim")
 def search(context: ScimSearch, request: Any) -> dict[str, Any]:
-    """Answer ``POST .search``: the query parameters of a list, sent as a SearchRequest body."""
+    """Run ``POST .search``: the query parameters of a list, sent as a SearchRequest body."""
     body = _search_request(request)
     return _search(request, body, users=isinstance(context.__parent__, ScimUsers))
 
 
 @view_config(context=ScimRootSearch, request_method="POST", permission=SCIM_READ, renderer="scim")
 def search_all(context: ScimRootSearch, request: Any) -> dict[str, Any]:
-    """Answer ``POST /.search`` with the matching Users, then Groups.
+    """Return the Users, then the Groups, matching a ``POST /.search``.
 
     A resource type whose attributes the filter does not name is left out,
     so ``userName eq "x"`` searches Users only; a filter that fits neither
@@ -232,7 +234,9 @@ def get_group(context: ScimGroup, request: Any) -> Any:
     not_modified = _not_modified(request, context.group.version)
     if not_modified is not None:
         return not_modified
-    excluded = {name.lower() for name in query._names(query_params(request), "excludedAttributes")}
+    excluded = {
+        name.lower() for name in query.attribute_names(query_params(request), "excludedAttributes")
+    }
     resource = provisioning.group_as_resource(
         request, context.group, with_members="members" not in excluded
     )

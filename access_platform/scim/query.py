@@ -58,7 +58,7 @@ def invalid_value(detail: str) -> ApiError:
 class Column:
     """A filterable attribute kept in one column.
 
-    :ivar folded: the column holds ``fold(value)``, so values are folded
+    :ivar folded: the column contains ``fold(value)``, so values are folded
         before comparing (the attribute is not case-exact).
     :ivar kind: ``string``, ``boolean``, ``integer``, ``decimal`` or ``dateTime``.
     :ivar lowered: compare ``lower()`` of the column with the lowered value,
@@ -398,7 +398,7 @@ def _integer(params: Mapping[str, Any], name: str) -> int | None:
         raise invalid_value(f"{name} must be an integer, got {value!r}.") from None
 
 
-def _names(params: Mapping[str, Any], name: str) -> tuple[str, ...]:
+def attribute_names(params: Mapping[str, Any], name: str) -> tuple[str, ...]:
     value = params.get(name)
     if value is None:
         return ()
@@ -466,6 +466,6 @@ def list_parameters(
         count,
         sort_column,
         sort_order == "descending",
-        _names(params, "attributes"),
-        _names(params, "excludedAttributes"),
+        attribute_names(params, "attributes"),
+        attribute_names(params, "excludedAttributes"),
     )

@@ -108,6 +108,6 @@ class UserEmail(Base):
     value: Mapped[str] = mapped_column(String(320))
     value_folded: Mapped[str] = mapped_column(folded_text(320))
     type: Mapped[str | None] = mapped_column(String(64))
-    # None when the client did not say, so that the address reads back as sent.
+    # None when the client sent no primary flag, so that the address reads back as sent.
     primary: Mapped[bool | None] = mapped_column()
     display: Mapped[str | None] = mapped_column(String(320))

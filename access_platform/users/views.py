@@ -100,7 +100,7 @@ def list_member_of(context: MemberOf, request: Any) -> dict[str, Any]:
 
 @view_config(context=MemberOfAdd, request_method="POST", permission="groups.write", renderer="json")
 def add_member_of(context: MemberOfAdd, request: Any) -> dict[str, Any]:
-    """Add the user to the group the body references; answer the user's first page of groups."""
+    """Add the user to the group the body references; return the user's first page of groups."""
     user = context.__parent__.__parent__.user
     reference = parse_reference(json_body(request))
     if reference.kind == "user":
@@ -129,7 +129,7 @@ def remove_member_of(context: MemberOfEntryRef, request: Any) -> Any:
     renderer="json",
 )
 def effective_permissions(context: EffectivePermissionsResource, request: Any) -> dict[str, Any]:
-    """List each permission the user holds tenant-wide, or in ``workspace_id``, with its sources."""
+    """List each permission the user has tenant-wide, or in ``workspace_id``, with its sources."""
     params = query_params(request)
     unknown = set(params) - {"workspace_id"}
     if unknown:

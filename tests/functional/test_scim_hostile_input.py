@@ -93,7 +93,7 @@ def test_deactivate_and_taken_name_is_409(scim):
     assert (stored["userName"], stored["active"]) == ("bob@example.com", True)
 
 
-def test_group_rename_to_taken_name_with_members_is_409(scim):
+def test_group_rename_conflict_with_members(scim):
     bob = scim.create_user("bob@example.com")
     scim.create_group("All")
     group = scim.create_group("Eng")

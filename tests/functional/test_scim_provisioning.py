@@ -387,7 +387,7 @@ def test_group_without_display_name(scim, testapp, admin):
     assert named.json["displayName"] == "Named"
 
 
-def test_removed_active_is_left_out_and_user_stays_active(scim, testapp, admin):
+def test_removed_active_keeps_user_active(scim, testapp, admin):
     user = scim.create_user("active-removed@example.com", active=True)
 
     patched = scim.patch(f"/Users/{user['id']}", [{"op": "remove", "path": "active"}]).json
