@@ -24,10 +24,25 @@ ensure_venv() {
     if [ ! -x "$VENV/bin/python" ]; then
         "$PYTHON" -m venv "$VENV"
     fi
-    # Reinstall only when the package definition changed since the last install.
-    if [ ! -f "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ]; then
+    # Reinstall only when a package definition changed since the last install.
+    # The first-party plugins under plugins/ are installed too, but a plugin
+    # is enabled only when an ini file names it.
+    local definitions=(pyproject.toml plugins/*/pyproject.toml)
+    local stale=0
+    for definition in "${definitions[@]}"; do
+        if [ -f "$definition" ] && { [ ! -f "$STAMP" ] || [ "$definition" -nt "$STAMP" ]; }; then
+            stale=1
+        fi
+    done
+    if [ "$stale" = 1 ]; then
+        local packages=(-e '.[test]')
+        for definition in plugins/*/pyproject.toml; do
+            if [ -f "$definition" ]; then
+                packages+=(-e "$(dirname "$definition")[test]")
+            fi
+        done
         "$VENV/bin/python" -m pip install --quiet --upgrade pip
-        "$VENV/bin/python" -m pip install --quiet -e '.[test]'
+        "$VENV/bin/python" -m pip install --quiet "${packages[@]}"
         touch "$STAMP"
     fi
 }

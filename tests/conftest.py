@@ -9,81 +9,38 @@ next to that one, migrates it, and drops it at the end.
 from __future__ import annotations
 
 import os
-import secrets
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 import webtest
-from sqlalchemy.engine import make_url
 
 from access_platform import main
-from access_platform.auth.passwords import hash_password
-from access_platform.auth.services import issue_api_key
-from access_platform.db import session_scope, utcnow
-from access_platform.migrate import upgrade_to_head
-from access_platform.models import Base
-from access_platform.rbac.models import TENANT_ADMIN_ROLE_ID
-from access_platform.rbac.services import assign_role
-from access_platform.scim.services import issue_scim_token
-from access_platform.users.models import User
-
-DATABASE_URL_VARIABLE = "ACCESS_PLATFORM_TEST_DATABASE_URL"
-
-# Rows that migrations seed; the per-test cleanup keeps them.
-SEEDED_ROWS = {"roles": "builtin = false", "role_permissions": None}
-
-
-def _create_postgres_database(base_url: str) -> tuple[str, sa.Engine, str]:
-    url = make_url(base_url)
-    name = f"access_platform_test_{secrets.token_hex(4)}"
-    admin_engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin_engine.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    return url.set(database=name).render_as_string(hide_password=False), admin_engine, name
+from access_platform.testing import (
+    DATABASE_URL_VARIABLE,
+    Factory,
+    Principal,
+    delete_rows,
+    empty_database,
+    migrated_database,
+)
 
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A database migrated from empty to head, for the whole test session."""
-    base_url = os.environ.get(DATABASE_URL_VARIABLE, "")
-    if not base_url:
-        path = tmp_path_factory.mktemp("db") / "access-platform.sqlite"
-        url = f"sqlite:///{path}"
-        upgrade_to_head(url)
+    directory = tmp_path_factory.mktemp("db")
+    with migrated_database(directory, os.environ.get(DATABASE_URL_VARIABLE)) as url:
         yield url
-        return
-
-    url, admin_engine, name = _create_postgres_database(base_url)
-    try:
-        upgrade_to_head(url)
-        yield url
-    finally:
-        with admin_engine.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin_engine.dispose()
 
 
 @pytest.fixture
 def empty_database_url(tmp_path: Path) -> Iterator[str]:
     """An empty database of the backend under test, for migration tests."""
-    base_url = os.environ.get(DATABASE_URL_VARIABLE, "")
-    if not base_url:
-        yield f"sqlite:///{tmp_path / 'empty.sqlite'}"
-        return
-
-    url, admin_engine, name = _create_postgres_database(base_url)
-    try:
+    with empty_database(tmp_path, os.environ.get(DATABASE_URL_VARIABLE)) as url:
         yield url
-    finally:
-        with admin_engine.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin_engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -114,89 +71,8 @@ def testapp(wsgi_app: Any) -> webtest.TestApp:
 def clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
     """Delete every row a test wrote, keeping what migrations seeded."""
     yield
-    if "database_url" not in request.fixturenames:
-        return
-    url = request.getfixturevalue("database_url")
-    engine = sa.create_engine(url)
-    try:
-        with engine.begin() as connection:
-            for table in reversed(Base.metadata.sorted_tables):
-                if table.name in SEEDED_ROWS:
-                    condition = SEEDED_ROWS[table.name]
-                    if condition is not None:
-                        connection.execute(table.delete().where(sa.text(condition)))
-                    continue
-                connection.execute(table.delete())
-    finally:
-        engine.dispose()
-
-
-@dataclass
-class Principal:
-    """A user created for a test, with an API key to call the API as that user."""
-
-    user_id: str
-    user_name: str
-    api_key: str
-    api_key_id: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"X-API-Key": self.api_key}
-
-
-class Factory:
-    """Creates users, keys and tokens directly in the database, for test set-up."""
-
-    def __init__(self, registry: Any) -> None:
-        self.session_factory = registry.db_session_factory
-
-    def user(
-        self,
-        user_name: str | None = None,
-        *,
-        status: str = "active",
-        password: str | None = None,
-        admin: bool = False,
-        key_expires_at: datetime | None = None,
-    ) -> Principal:
-        user_name = user_name or f"user-{secrets.token_hex(4)}@example.com"
-        with session_scope(self.session_factory) as dbsession:
-            user = User(
-                user_name=user_name,
-                display_name=user_name,
-                status=status,
-                password_hash=hash_password(password) if password else None,
-            )
-            dbsession.add(user)
-            dbsession.flush()
-            if admin:
-                assign_role(dbsession, TENANT_ADMIN_ROLE_ID, user.id)
-            issued = issue_api_key(dbsession, user, "test key", key_expires_at)
-            return Principal(user.id, user_name, issued.secret, issued.api_key.id)
-
-    def scim_token(
-        self,
-        *,
-        scopes: tuple[str, ...] = ("read", "write"),
-        expires_at: datetime | None = None,
-        revoked: bool = False,
-    ) -> str:
-        with session_scope(self.session_factory) as dbsession:
-            issued = issue_scim_token(dbsession, "test token", None, expires_at, scopes)
-            if revoked:
-                issued.token.revoked_at = utcnow()
-            return issued.secret
-
-    def update(self, model: type, row_id: str, **fields: Any) -> None:
-        with session_scope(self.session_factory) as dbsession:
-            row = dbsession.get(model, row_id)
-            for name, value in fields.items():
-                setattr(row, name, value)
-
-    def get(self, model: type, row_id: str) -> Any:
-        with session_scope(self.session_factory) as dbsession:
-            return dbsession.get(model, row_id)
+    if "database_url" in request.fixturenames:
+        delete_rows(request.getfixturevalue("database_url"))
 
 
 @pytest.fixture
