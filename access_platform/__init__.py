@@ -14,6 +14,7 @@ from access_platform.error_views import collect_view_methods
 from access_platform.middleware import REQUEST_ID_ENVIRON_KEY, PlatformMiddleware
 from access_platform.migrate import script_heads
 from access_platform.rbac.permissions import collect_permissions
+from access_platform.request_class import install_request_class
 from access_platform.resources import build_root_acl
 from access_platform.scim.registry import collect_schemas
 from access_platform.settings import parse_settings
@@ -50,6 +51,7 @@ def main(global_config: dict[str, Any], **raw_settings: Any) -> Any:
         registry.root_acl = build_root_acl(list(registry.permission_catalogue))
         registry.view_methods = collect_view_methods(registry)
         registry.migration_heads = script_heads()
+        install_request_class(registry)
 
     app = config.make_wsgi_app()
     return PlatformMiddleware(app, settings["access_platform.max_body_bytes"])

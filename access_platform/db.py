@@ -22,11 +22,13 @@ import pyramid_retry
 import transaction
 import zope.sqlalchemy
 from sqlalchemy import DateTime, MetaData, String, TypeDecorator, create_engine, event
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from access_platform import savepoints
 from access_platform.errors import ApiError
 
 log = logging.getLogger(__name__)
@@ -121,9 +123,10 @@ def create_db_engine(settings: dict[str, Any]) -> Engine:
         engine = create_engine(url, hide_parameters=True)
         event.listen(engine, "connect", _enable_sqlite_pragmas)
         event.listen(engine, "begin", _begin_sqlite_transaction)
+        savepoints.install(engine)
         return engine
 
-    return create_engine(
+    engine = create_engine(
         url,
         pool_size=settings["sqlalchemy.pool_size"],
         pool_pre_ping=True,
@@ -131,6 +134,8 @@ def create_db_engine(settings: dict[str, Any]) -> Engine:
         # so in logs, password hashes among them.
         hide_parameters=True,
     )
+    savepoints.install(engine)
+    return engine
 
 
 def describe_url(engine: Engine) -> str:
@@ -178,6 +183,51 @@ def flush_or_conflict(dbsession: Session, column_name: str, conflict: ApiError) 
         if column_name in str(error.orig):
             raise conflict from error
         raise
+
+
+def insert_row(dbsession: Session, row: Any, column_name: str, conflict: ApiError) -> None:
+    """Insert one new ORM object with a single INSERT and make it persistent in ``dbsession``.
+
+    A faster path than ``add()`` and ``flush()`` for hot creates: the unit of
+    work's bookkeeping costs several times the INSERT itself. The mapper's
+    ``before_insert`` and ``after_insert`` listeners still run, and Python
+    column defaults still apply, so the row is the one a flush would write.
+    Pending changes are flushed first, to keep statement order.
+
+    :raises ApiError: ``conflict`` when the INSERT breaks the unique
+        constraint on ``column_name``, as :func:`flush_or_conflict` does.
+    """
+    dbsession.flush()
+    mapper = sa_inspect(type(row))
+    connection = dbsession.connection()
+    # Mapper events take the instance state; listeners receive the object.
+    state = sa_inspect(row)
+    mapper.dispatch.before_insert(mapper, connection, state)
+
+    values = {}
+    for attribute in mapper.column_attrs:
+        column = attribute.columns[0]
+        value = getattr(row, attribute.key)
+        if value is None and column.default is not None and column.default.is_scalar:
+            value = column.default.arg
+        elif value is None and column.default is not None and column.default.is_callable:
+            value = column.default.arg(None)
+        setattr(row, attribute.key, value)
+        values[column.key] = value
+
+    try:
+        connection.execute(mapper.local_table.insert(), values)
+    except IntegrityError as error:
+        if column_name in str(error.orig):
+            raise conflict from error
+        raise
+
+    # The transaction manager commits only sessions it knows have changed,
+    # and an INSERT outside the unit of work does not tell it.
+    zope.sqlalchemy.mark_changed(dbsession)
+    make_transient_to_detached(row)
+    dbsession.add(row)
+    mapper.dispatch.after_insert(mapper, connection, state)
 
 
 def lock_for_update(dbsession: Session, row: Any) -> None:

@@ -23,6 +23,7 @@ from access_platform.batch.envelope import BatchItem
 from access_platform.db import PARENT_REQUEST_KEY
 from access_platform.errors import ApiError, problem_type, render_error
 from access_platform.middleware import REQUEST_ID_ENVIRON_KEY
+from access_platform.request_class import request_class
 
 log = logging.getLogger(__name__)
 
@@ -162,7 +163,9 @@ def run_item(request: Any, item: BatchItem, results: dict[str, ItemResult]) -> I
 
 
 def _build_subrequest(request: Any, item: BatchItem, path: str) -> Request:
-    subrequest = Request.blank(path, base_url=request.application_url, method=item.method)
+    subrequest = request_class(request.registry).blank(
+        path, base_url=request.application_url, method=item.method
+    )
     for name, value in item.headers.items():
         if name.lower() not in DROPPED_HEADERS:
             subrequest.headers[name] = value

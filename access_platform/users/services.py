@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from access_platform.auth.models import ApiKey, BrowserSession
 from access_platform.auth.passwords import hash_password
-from access_platform.db import flush_or_conflict, utcnow
+from access_platform.db import flush_or_conflict, insert_row, utcnow
 from access_platform.errors import ApiError, problem_type
 from access_platform.listing import SortKey, datetime_sort_key, escape_like
 from access_platform.users.emails import set_primary_email
@@ -57,8 +57,7 @@ def create_user(dbsession: Session, fields: dict[str, Any], source: str = "local
     user = User(
         source=source, password_hash=hash_password(password) if password else None, **fields
     )
-    dbsession.add(user)
-    flush_or_conflict(dbsession, "user_name_folded", user_name_conflict(user.user_name))
+    insert_row(dbsession, user, "user_name_folded", user_name_conflict(user.user_name))
     if user.email:
         set_primary_email(dbsession, user, user.email)
     log.info("created user %s (source %s)", user.id, source)
