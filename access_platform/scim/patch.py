@@ -580,11 +580,13 @@ def _append_values(resource: dict, target: ResolvedPath, value: Any) -> None:
     attribute = target.attribute
     current = _read(resource, target)
     values = _as_list(current)
+    present = _ElementIndex(attribute, values)
     added = []
     for candidate in _coerce_value(attribute, value, target.text):
-        if any(_is_same_element(attribute, existing, candidate) for existing in values):
+        if present.contains(candidate):
             continue
         values.append(candidate)
+        present.add(candidate)
         added.append(len(values) - 1)
 
     _demote_other_primaries(target, values, added)
@@ -597,9 +599,11 @@ def _replace_values(resource: dict, target: ResolvedPath, value: Any) -> None:
     attribute = target.attribute
     current = _read(resource, target)
     values: list = []
+    present = _ElementIndex(attribute, values)
     for candidate in _coerce_value(attribute, value, target.text):
-        if not any(_is_same_element(attribute, existing, candidate) for existing in values):
+        if not present.contains(candidate):
             values.append(candidate)
+            present.add(candidate)
 
     _demote_other_primaries(target, values, range(len(values)))
     _check_immutable(attribute, current, values, target.text)
@@ -1017,6 +1021,65 @@ def _type_error(path_text: str, expected: str, value: Any) -> ScimPatchError:
         "invalidValue",
         f"Invalid value {_describe(value)} for '{path_text}'. Send {expected}.",
     )
+
+
+class _ElementIndex:
+    """The values of a multi-valued attribute, for :func:`_is_same_element` checks in constant time.
+
+    A group PATCH may add thousands of members at once, so each candidate is
+    looked up by a key that compares as :func:`_is_same_element` does. Values
+    without such a key, such as complex values without ``value``, are compared
+    one by one.
+    """
+
+    def __init__(self, attribute: ScimAttribute, values: list) -> None:
+        self.attribute = attribute
+        self.value_attribute = (
+            _find_attribute(attribute.sub_attributes, "value")
+            if attribute.type == "complex"
+            else None
+        )
+        self.keys: set = set()
+        self.unkeyed: list = []
+        for item in values:
+            self.add(item)
+
+    def _key(self, item: Any) -> Any:
+        """Return the lookup key of ``item``, or ``None`` when it has none."""
+        if self.attribute.type != "complex":
+            return _simple_key(self.attribute, None, item)
+        if isinstance(item, dict) and self.value_attribute is not None and "value" in item:
+            inner = _simple_key(self.value_attribute, self.attribute, item["value"])
+            return None if inner is None else ("value", inner)
+        return None
+
+    def add(self, item: Any) -> None:
+        key = self._key(item)
+        if key is None:
+            self.unkeyed.append(item)
+        else:
+            self.keys.add(key)
+
+    def contains(self, candidate: Any) -> bool:
+        # A value with a key never equals one without: either its ``value``
+        # is missing on one side, or the two values differ in type.
+        key = self._key(candidate)
+        if key is not None:
+            return key in self.keys
+        return any(
+            _is_same_element(self.attribute, existing, candidate) for existing in self.unkeyed
+        )
+
+
+def _simple_key(attribute: ScimAttribute, parent: ScimAttribute | None, value: Any) -> Any:
+    """Return a key equal for values that :func:`_simple_values_equal` finds equal, or ``None``."""
+    if isinstance(value, str):
+        return ("str", value if _is_case_exact(parent, attribute) else value.casefold())
+    try:
+        hash(value)
+    except TypeError:
+        return None
+    return (type(value), value)
 
 
 def _is_same_element(attribute: ScimAttribute, existing: Any, candidate: Any) -> bool:

@@ -352,6 +352,7 @@ def _store_members(
     """
     current_ids = {member["value"] for member in current}
     wanted_ids: list[str] = []
+    seen: set[str] = set()
     for member in wanted:
         value = member.get("value")
         if not isinstance(value, str) or not value:
@@ -360,7 +361,8 @@ def _store_members(
                 "Each member needs a value: the id of a user or group.",
                 scim_type="invalidValue",
             )
-        if value not in wanted_ids:
+        if value not in seen:
+            seen.add(value)
             wanted_ids.append(value)
 
     displays = {
@@ -372,7 +374,7 @@ def _store_members(
     current_kinds = {member["value"]: member["type"].lower() for member in current}
     if not added:
         _check_member_types(wanted, current_kinds)
-    removed = current_ids - set(wanted_ids)
+    removed = current_ids - seen
     if added:
         kinds = _member_kinds(dbsession, added)
         unknown = [value for value in added if value not in kinds]

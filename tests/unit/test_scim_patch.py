@@ -655,6 +655,30 @@ def test_duplicate_in_one_replace():
     assert member_ids(result) == ["u1"]
 
 
+def test_large_add_keeps_order_and_drops_repeats():
+    added = [{"value": f"u{index % 3000}"} for index in range(6000)]
+    body = patch_body({"op": "add", "path": "members", "value": added})
+
+    result = apply_patch(make_group("u5", "u7"), body, GROUPS)
+
+    expected = ["u5", "u7"] + [f"u{index}" for index in range(3000) if index not in (5, 7)]
+    assert member_ids(result) == expected
+
+
+def test_email_values_repeat_ignoring_case():
+    body = patch_body(
+        {
+            "op": "add",
+            "path": "emails",
+            "value": [{"value": "HOME1@example.org"}, {"value": "b@x.io"}, {"value": "B@X.io"}],
+        }
+    )
+
+    result = apply_patch(make_user(), body, USERS)
+
+    assert [email["value"] for email in result["emails"]] == ["home1@example.org", "b@x.io"]
+
+
 def test_member_ids_compare_case_exact():
     body = patch_body({"op": "add", "path": "members", "value": [{"value": "U1"}]})
 
