@@ -18,7 +18,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from access_platform.db import flush_or_conflict, new_id, utcnow
+from access_platform.db import flush_or_conflict, insert_row, new_id, utcnow
 from access_platform.errors import ApiError
 from access_platform.groups.models import Group, GroupMember
 from access_platform.groups.services import delete_group, display_name_conflict, nested_group_ids
@@ -27,7 +27,12 @@ from access_platform.rbac.models import RoleAssignment
 from access_platform.scim.patch import ResourceSchema, ScimPatchError, apply_patch
 from access_platform.scim.query import ListParameters
 from access_platform.scim.registry import core_schema_for, extensions_for
-from access_platform.scim.resources_json import group_resource, store_user, user_resource
+from access_platform.scim.resources_json import (
+    group_resource,
+    store_user,
+    store_user_columns,
+    user_resource,
+)
 from access_platform.users.emails import load_emails
 from access_platform.users.models import User
 from access_platform.users.services import user_name_conflict
@@ -131,16 +136,11 @@ def create_user(request: Any, body: Any) -> User:
     _require(resource, "userName")
 
     identity = request.identity
-    user = User(
-        id=new_id(),
-        user_name=resource["userName"],
-        source="scim",
-        scim_token_id=identity.credential_id,
-    )
-    request.dbsession.add(user)
-    flush_or_conflict(request.dbsession, "user_name_folded", user_name_conflict(user.user_name))
+    user = User(id=new_id(), source="scim", scim_token_id=identity.credential_id)
+    store_user_columns(user, resource)
+    insert_row(request.dbsession, user, "user_name_folded", user_name_conflict(user.user_name))
     with request.dbsession.no_autoflush, _user_name_conflicts(user.user_name):
-        store_user(request.dbsession, user, resource)
+        store_user(request.dbsession, user, resource, columns_stored=True)
     flush_or_conflict(request.dbsession, "user_name_folded", user_name_conflict(user.user_name))
     log.info("SCIM token %s created user %s", identity.credential_id, user.id)
     return user

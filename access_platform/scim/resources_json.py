@@ -17,7 +17,7 @@ from access_platform.auth.passwords import hash_password
 from access_platform.errors import ApiError
 from access_platform.groups.models import Group
 from access_platform.scim.core_schemas import GROUP_SCHEMA_URN, USER_SCHEMA_URN
-from access_platform.users.emails import email_json, replace_emails
+from access_platform.users.emails import email_json, primary_email, replace_emails
 from access_platform.users.models import User, UserEmail
 from access_platform.users.services import deactivate_user
 
@@ -108,7 +108,12 @@ def user_resource(
 
 
 def store_user(
-    dbsession: Session, user: User, resource: dict[str, Any], active_removed: bool = False
+    dbsession: Session,
+    user: User,
+    resource: dict[str, Any],
+    active_removed: bool = False,
+    *,
+    columns_stored: bool = False,
 ) -> None:
     """Write a checked User resource to ``user`` and its email rows.
 
@@ -116,6 +121,27 @@ def store_user(
     ending sessions and API keys; ``active: true`` activates them. A
     resource without ``active`` leaves the user active; ``active_removed``
     marks that a PATCH removed it, so that it stays out of the resource.
+    ``columns_stored`` says that :func:`store_user_columns` has run already,
+    for a user inserted just now.
+    """
+    if not columns_stored:
+        store_user_columns(user, resource, active_removed)
+
+    emails = resource.get("emails") or []
+    # The user must have its id already: new users get one before this call.
+    replace_emails(dbsession, user, emails, new_user=columns_stored)
+
+    active = resource.get("active", True)
+    if not active:
+        deactivate_user(dbsession, user)
+    elif user.status != "active":
+        user.status = "active"
+
+
+def store_user_columns(user: User, resource: dict[str, Any], active_removed: bool = False) -> None:
+    """Write the parts of a checked User resource that live in the ``users`` row.
+
+    :raises ApiError: 400 ``invalidValue`` when an email has no value.
     """
     user.user_name = resource["userName"]
     user.display_name = resource.get("displayName")
@@ -138,14 +164,7 @@ def store_user(
     emails = resource.get("emails") or []
     if any(not isinstance(email.get("value"), str) or not email["value"] for email in emails):
         raise ApiError(400, "Each email needs a value: the address.", scim_type="invalidValue")
-    # The user must have its id already: new users get one before this call.
-    replace_emails(dbsession, user, emails)
-
-    active = resource.get("active", True)
-    if not active:
-        deactivate_user(dbsession, user)
-    elif user.status != "active":
-        user.status = "active"
+    user.email = primary_email(emails)
 
 
 def group_resource(

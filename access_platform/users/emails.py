@@ -15,15 +15,26 @@ from sqlalchemy.orm import Session
 from access_platform.users.models import User, UserEmail, fold
 
 
-def replace_emails(dbsession: Session, user: User, emails: list[dict[str, Any]]) -> None:
-    """Store ``emails`` (SCIM email objects with ``value``) as the user's addresses, in order."""
-    dbsession.execute(delete(UserEmail).where(UserEmail.user_id == user.id))
-    primary_value = None
+def primary_email(emails: list[dict[str, Any]]) -> str | None:
+    """Return the address the ``email`` column mirrors: the first primary one, else the first."""
+    for email in emails:
+        if email.get("primary") is True:
+            return email["value"]
+    return emails[0]["value"] if emails else None
+
+
+def replace_emails(
+    dbsession: Session, user: User, emails: list[dict[str, Any]], *, new_user: bool = False
+) -> None:
+    """Store ``emails`` (SCIM email objects with ``value``) as the user's addresses, in order.
+
+    ``new_user`` skips deleting the old rows of a user inserted just now.
+    """
+    if not new_user:
+        dbsession.execute(delete(UserEmail).where(UserEmail.user_id == user.id))
     for position, email in enumerate(emails):
         value = email["value"]
         is_primary = email.get("primary")
-        if is_primary and primary_value is None:
-            primary_value = value
         dbsession.add(
             UserEmail(
                 user_id=user.id,
@@ -35,9 +46,7 @@ def replace_emails(dbsession: Session, user: User, emails: list[dict[str, Any]])
                 display=email.get("display"),
             )
         )
-    if primary_value is None and emails:
-        primary_value = emails[0]["value"]
-    user.email = primary_value
+    user.email = primary_email(emails)
 
 
 def set_primary_email(dbsession: Session, user: User, value: str | None) -> None:

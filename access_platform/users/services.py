@@ -13,7 +13,7 @@ from access_platform.auth.passwords import hash_password
 from access_platform.db import flush_or_conflict, insert_row, utcnow
 from access_platform.errors import ApiError, problem_type
 from access_platform.listing import SortKey, datetime_sort_key, escape_like
-from access_platform.users.emails import set_primary_email
+from access_platform.users.emails import replace_emails, set_primary_email
 from access_platform.users.models import User, fold, fold_user_name
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,8 @@ def create_user(dbsession: Session, fields: dict[str, Any], source: str = "local
     )
     insert_row(dbsession, user, "user_name_folded", user_name_conflict(user.user_name))
     if user.email:
-        set_primary_email(dbsession, user, user.email)
+        primary = {"value": user.email, "type": "work", "primary": True}
+        replace_emails(dbsession, user, [primary], new_user=True)
     log.info("created user %s (source %s)", user.id, source)
     return user
 
