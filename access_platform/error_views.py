@@ -27,7 +27,10 @@ log = logging.getLogger(__name__)
 CONCURRENT_UPDATE = problem_type("concurrent-update")
 
 UNAUTHENTICATED_DETAIL = {
-    "api": "Authentication required: send an X-API-Key header or a session cookie.",
+    "api": (
+        "Authentication required: send an X-API-Key header, a session cookie, "
+        "or a credential of a method that WWW-Authenticate names."
+    ),
     "scim": "Authentication required: send Authorization: Bearer with a valid SCIM token.",
 }
 

@@ -48,7 +48,8 @@ hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 def access_platform_configure(config: Configurator, plugin_settings: dict[str, Any]) -> None:
     """Configure the plugin once, at start-up, after the core is configured.
 
-    Called for every enabled plugin, in registration order reversed. Read
+    Called for every enabled plugin, in registration order: the built-ins,
+    then the plugins in the order ``access_platform.plugins`` lists them. Read
     settings from ``plugin_settings`` and raise
     :class:`pyramid.exceptions.ConfigurationError` with the key's name when a
     value is missing or invalid; that stops start-up.

@@ -10,6 +10,7 @@ lives on the registry as ``registry.plugin_manager``.
 
 from __future__ import annotations
 
+import inspect
 import logging
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
@@ -19,7 +20,7 @@ import pluggy
 from pyramid.exceptions import ConfigurationError
 
 from access_platform import hookspecs
-from access_platform.settings import plugin_settings
+from access_platform.settings import core_setting_groups, plugin_settings
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +89,13 @@ def create_plugin_manager(enabled_names: tuple[str, ...]) -> pluggy.PluginManage
         manager.register(plugin, name=name)
 
     available = installed_plugins()
+    reserved = core_setting_groups()
     for name in enabled_names:
+        if name in reserved:
+            raise ConfigurationError(
+                f"access_platform.plugins names {name!r}, which is also a group of core "
+                f"settings (access_platform.{name}.*); rename the plugin's entry point"
+            )
         entry_point = available.get(name)
         if entry_point is None:
             known = ", ".join(sorted(available)) or "none"
@@ -103,9 +110,14 @@ def create_plugin_manager(enabled_names: tuple[str, ...]) -> pluggy.PluginManage
                 f"access_platform.plugins: plugin {name!r} ({entry_point.value}) "
                 f"failed to load: {error!r}"
             ) from error
+        if inspect.isclass(plugin):
+            raise ConfigurationError(
+                f"plugin {name!r} ({entry_point.value}) is a class; point the entry point "
+                "at a module or at an instance of the class"
+            )
         try:
             manager.register(plugin, name=name)
-        except ValueError as error:
+        except (ValueError, pluggy.PluginValidationError) as error:
             raise ConfigurationError(f"plugin {name!r} could not be registered: {error}") from error
 
     try:
@@ -114,6 +126,24 @@ def create_plugin_manager(enabled_names: tuple[str, ...]) -> pluggy.PluginManage
         raise ConfigurationError(f"plugin {error.plugin!r} is invalid: {error}") from error
 
     return manager
+
+
+def call_each(hook: Any, description: str, logger: logging.Logger, **arguments: Any) -> None:
+    """Call every implementation of a notification hook, so that one failing skips no other.
+
+    pluggy stops at the first exception; hooks that report something that
+    has already happened, such as a committed change, must reach every
+    plugin. Each failure is logged on ``logger`` with ``description`` and
+    the plugin's name.
+    """
+    # pluggy calls the last implementation in this list first.
+    for implementation in reversed(hook.get_hookimpls()):
+        try:
+            implementation.function(
+                **{name: arguments[name] for name in implementation.argnames if name in arguments}
+            )
+        except Exception:
+            logger.exception("%s failed in plugin %s", description, implementation.plugin_name)
 
 
 def enabled_plugin_names(manager: pluggy.PluginManager) -> list[str]:

@@ -203,6 +203,16 @@ def parse_settings(raw: Mapping[str, Any]) -> dict[str, Any]:
     return parsed
 
 
+def core_setting_groups() -> frozenset[str]:
+    """Return the names under ``access_platform.`` that group core settings, such as ``batch``."""
+    groups = set()
+    for setting in SETTINGS:
+        parts = setting.key.split(".")
+        if parts[0] == "access_platform" and len(parts) > 2:
+            groups.add(parts[1])
+    return frozenset(groups)
+
+
 def plugin_settings(settings: Mapping[str, Any], plugin_name: str) -> dict[str, Any]:
     """Return the settings under ``access_platform.<plugin_name>.``, prefix removed."""
     prefix = f"access_platform.{plugin_name}."

@@ -7,6 +7,7 @@ from typing import Any
 
 from access_platform.hookspecs import hookimpl
 from access_platform.invitations.models import Invitation
+from access_platform.plugins import call_each
 
 log = logging.getLogger(__name__)
 
@@ -23,12 +24,15 @@ def deliver_after_commit(request: Any, invitation: Invitation, token: str, event
     def deliver(committed: bool) -> None:
         if not committed:
             return
-        try:
-            plugin_manager.hook.access_platform_invitation_issued(
-                invitation=invitation, token=token, event=event, settings=settings
-            )
-        except Exception:
-            log.exception("delivering invitation %s (%s) failed", invitation.id, event)
+        call_each(
+            plugin_manager.hook.access_platform_invitation_issued,
+            f"delivering invitation {invitation.id} ({event})",
+            log,
+            invitation=invitation,
+            token=token,
+            event=event,
+            settings=settings,
+        )
 
     request.tm.get().addAfterCommitHook(deliver)
 

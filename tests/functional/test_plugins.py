@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 
 import pytest
+import webtest
 from pyramid.exceptions import ConfigurationError
 
 from access_platform import main
 from access_platform.guardrails import GroupChange, check_group_change
 from access_platform.plugins import create_plugin_manager, describe_installed, enabled_plugin_names
+from access_platform.rbac.models import WORKSPACE_MEMBER_ROLE_ID
+from access_platform.testing import Factory
 
 BUILTINS = {
     "builtin-session",
@@ -68,6 +71,53 @@ def test_misspelled_hook_stops_start_up(app_settings, sample_plugins_installed):
 
     with pytest.raises(ConfigurationError, match="access_platform_authentcate"):
         main({}, **settings)
+
+
+def test_hook_argument_mismatch_stops_start_up(app_settings, sample_plugins_installed):
+    settings = {**app_settings, "access_platform.plugins": "wrong_argument"}
+
+    with pytest.raises(ConfigurationError, match="(?s)'wrong_argument'.*catalogue"):
+        main({}, **settings)
+
+
+def test_entry_point_naming_a_class_stops_start_up(app_settings, sample_plugins_installed):
+    settings = {**app_settings, "access_platform.plugins": "a_class"}
+
+    with pytest.raises(ConfigurationError, match="'a_class'.*is a class"):
+        main({}, **settings)
+
+
+@pytest.mark.parametrize("name", ["batch", "session", "api_key"])
+def test_plugin_name_of_a_core_setting_group_stops_start_up(app_settings, name):
+    settings = {**app_settings, "access_platform.plugins": name}
+
+    with pytest.raises(ConfigurationError, match=f"access_platform.{name}"):
+        main({}, **settings)
+
+
+def test_failing_delivery_skips_no_other_plugin(
+    app_settings, sample_plugins_installed, factory, caplog
+):
+    settings = {**app_settings, "access_platform.plugins": "failing_delivery"}
+    app = webtest.TestApp(main({}, **settings), extra_environ={"HTTP_HOST": "localhost"})
+    admin = Factory(app.app.app.registry).user("delivery-admin@example.com", admin=True)
+
+    workspace = app.post_json("/api/v1/workspaces", {"name": "Delivery"}, headers=admin.headers)
+    invitation = {
+        "email": "invitee@example.com",
+        "workspace_id": workspace.json["id"],
+        "role_id": WORKSPACE_MEMBER_ROLE_ID,
+    }
+
+    with caplog.at_level(logging.INFO, logger="access_platform"):
+        created = app.post_json("/api/v1/invitations", invitation, headers=admin.headers)
+
+    messages = [record.getMessage() for record in caplog.records]
+    failures = [message for message in messages if "failed in plugin failing_delivery" in message]
+    assert created.status_int == 201
+    assert len(failures) == 1
+    # The built-in delivery, called after the failing plugin, still logged it.
+    assert any(f"invitation {created.json['id']} created" in message for message in messages)
 
 
 def test_plugin_reads_its_own_settings(plugin_testapp, admin):

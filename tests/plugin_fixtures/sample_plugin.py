@@ -77,5 +77,23 @@ class MisspelledPlugin:
         return None
 
 
+class WrongArgumentPlugin:
+    """Implements a real hook with an argument that the hook does not offer."""
+
+    @hookimpl
+    def access_platform_permissions(self, catalogue: Any) -> None:
+        return None
+
+
+class FailingDelivery:
+    """Fails every invitation delivery, to show that the others still run."""
+
+    @hookimpl
+    def access_platform_invitation_issued(self, invitation: Any) -> None:
+        raise RuntimeError("mail server unreachable")
+
+
 sample = SamplePlugin()
+wrong_argument = WrongArgumentPlugin()
+failing_delivery = FailingDelivery()
 misspelled = MisspelledPlugin()
