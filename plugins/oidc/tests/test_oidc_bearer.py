@@ -29,7 +29,10 @@ from oidc_helpers import (
     unsigned_token,
 )
 
-CORE_API_DETAIL = "Authentication required: send an X-API-Key header or a session cookie."
+CORE_API_DETAIL = (
+    "Authentication required: send an X-API-Key header, a session cookie, "
+    "or a credential of a method that WWW-Authenticate names."
+)
 
 
 def auth_failures(caplog: pytest.LogCaptureFixture) -> list[str]:

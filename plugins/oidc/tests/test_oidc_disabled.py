@@ -8,7 +8,10 @@ from oidc_helpers import INI_FILE, bearer, mint
 
 from access_platform.plugins import enabled_plugin_names
 
-CORE_API_DETAIL = "Authentication required: send an X-API-Key header or a session cookie."
+CORE_API_DETAIL = (
+    "Authentication required: send an X-API-Key header, a session cookie, "
+    "or a credential of a method that WWW-Authenticate names."
+)
 
 
 def test_jwt_gets_normal_401(platform, rsa_signing_key, caplog) -> None:
