@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, event, false
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, event, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from access_platform.db import Base, UTCDateTime, folded_text, new_id, utcnow
@@ -33,6 +33,8 @@ class Group(Base):
     source: Mapped[str] = mapped_column(String(64), default="local")
     membership_mode: Mapped[str] = mapped_column(String(16), default="assigned")
     external_id: Mapped[str | None] = mapped_column(String(255))
+    # SCIM extension objects of groups provisioned over SCIM, as SCIM JSON.
+    scim_data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # The SCIM token that created the group, for groups provisioned over SCIM.
     scim_token_id: Mapped[str | None] = mapped_column(String(36))
     # True when a SCIM client gave no displayName: the group is then named

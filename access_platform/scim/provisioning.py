@@ -27,8 +27,10 @@ from access_platform.rbac.models import RoleAssignment
 from access_platform.scim.patch import ResourceSchema, ScimPatchError, apply_patch
 from access_platform.scim.query import ListParameters
 from access_platform.scim.registry import core_schema_for, extensions_for
+from access_platform.scim.required import missing_required
 from access_platform.scim.resources_json import (
     group_resource,
+    store_group_data,
     store_user,
     store_user_columns,
     user_resource,
@@ -104,6 +106,22 @@ def _require(resource: dict[str, Any], name: str) -> None:
         raise ApiError(400, f"{name} is required and must not be blank.", scim_type="invalidValue")
 
 
+def _check_required(
+    resource: dict[str, Any], schema: ResourceSchema, before: dict[str, Any] | None = None
+) -> None:
+    """Raise 400 ``invalidValue`` when ``resource`` lacks a required extension or attribute.
+
+    For a PATCH, ``before`` is the resource as it was, and only what it did
+    not lack already counts (see :mod:`access_platform.scim.required`).
+    """
+    missing = missing_required(resource, schema)
+    if before is not None:
+        lacking_before = set(missing_required(before, schema))
+        missing = [problem for problem in missing if problem not in lacking_before]
+    if missing:
+        raise ApiError(400, " ".join(missing), scim_type="invalidValue")
+
+
 # --- Users -------------------------------------------------------------------------------
 
 
@@ -134,6 +152,7 @@ def create_user(request: Any, body: Any) -> User:
     attributes = _checked_body(body, schema.core.id)
     resource = _as_resource({"schemas": [schema.core.id]}, attributes, schema)
     _require(resource, "userName")
+    _check_required(resource, schema)
 
     identity = request.identity
     user = User(id=new_id(), source="scim", scim_token_id=identity.credential_id)
@@ -151,6 +170,7 @@ def replace_user(request: Any, user: User, body: Any) -> User:
     attributes = _checked_body(body, schema.core.id)
     resource = _as_resource({"schemas": [schema.core.id]}, attributes, schema)
     _require(resource, "userName")
+    _check_required(resource, schema)
     _write_user(request, user, resource)
     return user
 
@@ -163,6 +183,7 @@ def patch_user(request: Any, user: User, body: Any) -> User:
     except ScimPatchError as error:
         raise scim_error(error) from None
     _require(resource, "userName")
+    _check_required(resource, schema, before=current)
     if resource != current:
         active_removed = "active" in current and "active" not in resource
         _write_user(request, user, resource, active_removed)
@@ -275,6 +296,7 @@ def create_group(request: Any, body: Any) -> Group:
     schema = resource_schema(request.registry, "Group")
     attributes = _checked_body(body, schema.core.id)
     resource = _as_resource({"schemas": [schema.core.id]}, attributes, schema)
+    _check_required(resource, schema)
 
     dbsession = request.dbsession
     group_id = new_id()
@@ -286,6 +308,7 @@ def create_group(request: Any, body: Any) -> Group:
         source="idp",
         scim_token_id=request.identity.credential_id,
     )
+    store_group_data(group, resource)
     dbsession.add(group)
     flush_or_conflict(dbsession, "display_name_folded", _group_conflict(group.display_name))
     _store_members(dbsession, group, [], resource.get("members") or [])
@@ -297,6 +320,7 @@ def replace_group(request: Any, group: Group, body: Any) -> Group:
     schema = resource_schema(request.registry, "Group")
     attributes = _checked_body(body, schema.core.id)
     resource = _as_resource({"schemas": [schema.core.id]}, attributes, schema)
+    _check_required(resource, schema)
     current = group_members(request.dbsession, [group.id])[group.id]
     _write_group(request, group, resource, current)
     return group
@@ -310,6 +334,7 @@ def patch_group(request: Any, group: Group, body: Any) -> Group:
         resource = _checked(apply_patch(current, body, schema))
     except ScimPatchError as error:
         raise scim_error(error) from None
+    _check_required(resource, schema, before=current)
     if resource != current:
         _write_group(request, group, resource, current_members)
     return group
@@ -331,6 +356,7 @@ def _write_group(
     group.display_name = display_name or group.id
     group.display_name_generated = not display_name
     group.external_id = resource.get("externalId")
+    store_group_data(group, resource)
     # Flush the rename first, so a taken name surfaces here as a 409 and
     # not in the automatic flush of the member queries below.
     flush_or_conflict(dbsession, "display_name_folded", _group_conflict(group.display_name))

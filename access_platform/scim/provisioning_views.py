@@ -101,8 +101,9 @@ def _search(request: Any, params: dict[str, Any], users: bool) -> dict[str, Any]
         )
         total, resources = provisioning.list_users(request, parameters)
     else:
+        schema = provisioning.resource_schema(request.registry, "Group")
         parameters = query.list_parameters(
-            params, query.GROUP_FILTERS, query.GROUP_SORT, query.Group.id
+            params, query.GROUP_FILTERS.with_schema(schema), query.GROUP_SORT, query.Group.id
         )
         total, resources = provisioning.list_groups(request, parameters)
     projected = [

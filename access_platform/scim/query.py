@@ -2,8 +2,10 @@
 
 Filters become SQLAlchemy expressions over the columns and child tables
 that hold each attribute; string comparisons follow the attribute's
-``caseExact``. Attributes kept only in ``users.scim_data`` are not
-filterable; a filter naming one gets 400 ``invalidFilter``.
+``caseExact``. Attributes kept as JSON in the ``scim_data`` of users and
+groups (extension attributes and core ones without a column) are reached
+through the schemas: single-valued ones as JSON values, multi-valued ones
+through the values of their JSON array (see :mod:`access_platform.scim.json_sql`).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, not_, or_, select, true
+from sqlalchemy import ColumnElement, and_, exists, func, literal, not_, or_, select, true
 
 from access_platform.errors import ApiError
 from access_platform.groups.models import Group, GroupMember
@@ -33,7 +35,10 @@ from access_platform.scim.filter import (
     parse_filter,
     parse_path,
 )
-from access_platform.scim.patch import ResourceSchema, ScimPatchError
+from access_platform.scim.json_sql import array_values, element_value, json_instant
+from access_platform.scim.patch import ResolvedPath, ResourceSchema, ScimPatchError
+from access_platform.scim.resources_json import GROUP_COLUMN_ATTRIBUTES
+from access_platform.scim.schema import ScimAttribute
 from access_platform.users.models import User, UserEmail, fold
 
 # Core User attributes stored in columns rather than in users.scim_data.
@@ -60,15 +65,20 @@ class Column:
 
     :ivar folded: the column contains ``fold(value)``, so values are folded
         before comparing (the attribute is not case-exact).
-    :ivar kind: ``string``, ``boolean``, ``integer``, ``decimal`` or ``dateTime``.
+    :ivar kind: ``string``, ``boolean``, ``integer``, ``decimal``,
+        ``dateTime``, or ``complex`` for a complex value kept in JSON, which
+        only ``pr`` applies to.
     :ivar lowered: compare ``lower()`` of the column with the lowered value,
         for attributes kept in JSON that are not case-exact.
+    :ivar instant_text: the column is a dateTime kept as RFC 3339 text in
+        JSON, so both sides are compared as instants through ``json_instant``.
     """
 
     column: Any
     folded: bool = False
     kind: str = "string"
     lowered: bool = False
+    instant_text: bool = False
 
 
 def _compare(target: Column, op: str, value: Any) -> ColumnElement[bool]:
@@ -86,7 +96,14 @@ def _compare(target: Column, op: str, value: Any) -> ColumnElement[bool]:
     elif target.kind == "boolean":
         if op not in ("eq", "ne") or not isinstance(value, bool):
             raise invalid_filter("Boolean attributes compare only with eq or ne and true or false.")
-        return column == value if op == "eq" else column != value
+        if op == "eq":
+            return column == value
+        # As for other types, a resource without the attribute is "not equal".
+        return or_(column != value, column.is_(None))
+    elif target.kind == "complex":
+        raise invalid_filter(
+            "Complex attributes support only pr; compare one of their sub-attributes instead."
+        )
     elif target.kind == "dateTime":
         if not isinstance(value, str):
             raise invalid_filter("Timestamps compare with an RFC 3339 string.")
@@ -100,6 +117,9 @@ def _compare(target: Column, op: str, value: Any) -> ColumnElement[bool]:
                 f"{value!r} is not an RFC 3339 timestamp with a time zone, "
                 "such as 2026-01-31T00:00:00Z."
             ) from None
+        if target.instant_text:
+            column = json_instant(column)
+            value = json_instant(literal(value.isoformat()))
     elif value is not None and not isinstance(value, str):
         raise invalid_filter("String attributes compare with a string value.")
     if isinstance(value, str) and target.folded:
@@ -148,16 +168,26 @@ class FilterCompiler:
         multi_valued: Mapping[str, MultiValuedBuilder],
         json_column: Any = None,
         schema: ResourceSchema | None = None,
+        column_attributes: frozenset[str] = frozenset(),
     ) -> None:
+        """:param column_attributes: core attributes kept in columns, never in ``json_column``."""
         self.core_urn = core_urn.lower()
         self.columns = {name.lower(): column for name, column in columns.items()}
         self.multi_valued = {name.lower(): builder for name, builder in multi_valued.items()}
         self.json_column = json_column
         self.schema = schema
+        self.column_attributes = column_attributes
 
     def with_schema(self, schema: ResourceSchema) -> FilterCompiler:
         """Return a compiler that also reaches the attributes kept as JSON, such as extensions."""
-        return type(self)(self.core_urn, self.columns, self.multi_valued, self.json_column, schema)
+        return type(self)(
+            self.core_urn,
+            self.columns,
+            self.multi_valued,
+            self.json_column,
+            schema,
+            self.column_attributes,
+        )
 
     def compile(self, expression: Expr) -> ColumnElement[bool]:
         if isinstance(expression, And):
@@ -169,7 +199,11 @@ class FilterCompiler:
         if isinstance(expression, ValuePath):
             return self._multi_valued(expression.path, expression.filter, None)
         path = expression.path
-        if path.value_filter is not None or self._name(path, with_sub=False) in self.multi_valued:
+        if (
+            path.value_filter is not None
+            or self._name(path, with_sub=False) in self.multi_valued
+            or self._json_multi_valued(path) is not None
+        ):
             return self._multi_valued(path, path.value_filter, expression)
 
         target = self._column(path)
@@ -194,11 +228,11 @@ class FilterCompiler:
             raise invalid_filter(f"Attribute {shown} is unknown or not filterable.")
         return target
 
-    def _json_target(self, path: AttrPath) -> Column | None:
-        """Return the JSON value holding a single-valued attribute kept in ``scim_data``.
+    def _json_resolved(self, path: AttrPath) -> ResolvedPath | None:
+        """Resolve ``path`` to an attribute kept in ``json_column``, or return ``None``.
 
-        NOTE: these comparisons use no index, so at scale a filter on such an
-        attribute scans the table; ``lower()`` on SQLite folds ASCII only.
+        Attributes kept in columns, attributes never returned and unknown
+        names give ``None``, as does a path the schemas reject.
         """
         if self.schema is None or self.json_column is None:
             return None
@@ -206,32 +240,59 @@ class FilterCompiler:
             resolved = self.schema.resolve(path)
         except ScimPatchError:
             return None
-        attribute, sub_attribute = resolved.attribute, resolved.sub_attribute
-        leaf = sub_attribute or attribute
-        # Core attributes with columns of their own (active, name, ...) are
-        # never in scim_data, so a JSON lookup would find nothing.
-        kept_in_columns = resolved.extension is None and attribute.name in COLUMN_ATTRIBUTES
-        if (
-            kept_in_columns
-            or resolved.schema is None
-            or attribute.multi_valued
-            or leaf.type == "complex"
-        ):
+        kept_in_columns = (
+            resolved.extension is None and resolved.attribute.name in self.column_attributes
+        )
+        if kept_in_columns or resolved.schema is None:
             return None
-        if leaf.returned == "never" or leaf.mutability == "writeOnly":
-            return None
+        for attribute in (resolved.attribute, resolved.sub_attribute):
+            if attribute is not None and (
+                attribute.returned == "never" or attribute.mutability == "writeOnly"
+            ):
+                return None
+        return resolved
+
+    def _json_keys(self, resolved: ResolvedPath) -> tuple[str, ...]:
         keys = [resolved.extension.id] if resolved.extension is not None else []
-        keys.append(attribute.name)
+        keys.append(resolved.attribute.name)
+        return tuple(keys)
+
+    def _json_target(self, path: AttrPath) -> Column | None:
+        """Return the JSON value holding a single-valued attribute kept in ``scim_data``.
+
+        NOTE: these comparisons use no index, so at scale a filter on such an
+        attribute scans the table; ``lower()`` on SQLite folds ASCII only.
+        """
+        resolved = self._json_resolved(path)
+        if resolved is None or resolved.attribute.multi_valued:
+            return None
+        sub_attribute = resolved.sub_attribute
+        leaf = sub_attribute or resolved.attribute
+        if leaf.multi_valued:
+            return None
+        keys = self._json_keys(resolved)
         if sub_attribute is not None:
-            keys.append(sub_attribute.name)
-        element = self.json_column[tuple(keys)]
+            keys = (*keys, sub_attribute.name)
+        element = self.json_column[keys]
+        if leaf.type == "complex":
+            return Column(element.as_string(), kind="complex")
         if leaf.type == "boolean":
             return Column(element.as_boolean(), kind="boolean")
         if leaf.type == "integer":
             return Column(element.as_integer(), kind="integer")
         if leaf.type == "decimal":
             return Column(element.as_float(), kind="decimal")
+        if leaf.type == "dateTime":
+            return Column(element.as_string(), kind="dateTime", instant_text=True)
         return Column(element.as_string(), lowered=not leaf.case_exact)
+
+    def _json_multi_valued(self, path: AttrPath) -> ResolvedPath | None:
+        """Resolve ``path`` to a multi-valued attribute kept in ``scim_data``, or ``None``."""
+        without_filter = AttrPath(path.uri, path.attr, path.sub_attr)
+        resolved = self._json_resolved(without_filter)
+        if resolved is None or not resolved.attribute.multi_valued:
+            return None
+        return resolved
 
     def json_sort_column(self, name: str) -> Any:
         """Return the JSON value to sort by for an attribute kept in ``scim_data``, or ``None``."""
@@ -239,16 +300,79 @@ class FilterCompiler:
             target = self._json_target(parse_path(name))
         except ScimFilterError:
             return None
-        return target.column if target is not None else None
+        if target is None or target.kind == "complex":
+            return None
+        return json_instant(target.column) if target.instant_text else target.column
 
     def _multi_valued(
         self, path: AttrPath, element_filter: Expr | None, term: Compare | Present | None
     ) -> ColumnElement[bool]:
         name = self._name(path, with_sub=False)
         builder = self.multi_valued.get(name)
-        if builder is None:
+        if builder is not None:
+            return builder(element_filter, path.sub_attr, term)
+        resolved = self._json_multi_valued(path)
+        if resolved is None:
             raise invalid_filter(f"Attribute {path.attr} is unknown or not filterable.")
-        return builder(element_filter, path.sub_attr, term)
+        return self._json_values_condition(resolved, element_filter, term)
+
+    def _json_values_condition(
+        self, resolved: ResolvedPath, element_filter: Expr | None, term: Compare | Present | None
+    ) -> ColumnElement[bool]:
+        """Return EXISTS over the values of a multi-valued attribute kept in ``scim_data``.
+
+        A value matches when it matches the bracket filter and the term. A
+        term on the attribute itself compares the ``value`` sub-attribute of
+        complex values, as for ``emails``; ``attr pr`` matches any value.
+        """
+        attribute = resolved.attribute
+        of_objects = attribute.type == "complex"
+        values = array_values(self.json_column[self._json_keys(resolved)], of_objects=of_objects)
+        if of_objects:
+            columns = _json_element_columns(values, attribute)
+        else:
+            columns = {"": _json_element_column(values, None, attribute)}
+
+        conditions: list[ColumnElement[bool]] = []
+        if element_filter is not None:
+            conditions.append(FilterCompiler("", columns, {}).compile(element_filter))
+        # "attr pr" holds when any value exists, so it adds no condition.
+        whole_attribute_present = isinstance(term, Present) and resolved.sub_attribute is None
+        if term is not None and not whole_attribute_present:
+            sub_name = resolved.sub_attribute.name if resolved.sub_attribute else "value"
+            target = columns.get(sub_name.lower() if of_objects else "")
+            if target is None:
+                raise invalid_filter(
+                    f"{attribute.name} has no filterable sub-attribute {sub_name}."
+                )
+            conditions.append(
+                _present(target)
+                if isinstance(term, Present)
+                else _compare(target, term.op, term.value)
+            )
+        return exists(select(values.c.value).where(*conditions))
+
+
+def _json_element_column(values: Any, sub_attribute: str | None, leaf: ScimAttribute) -> Column:
+    """Return the filter target for one value (or one member of an object value) of an array."""
+    column = element_value(values, sub_attribute, leaf.type)
+    if leaf.type in ("boolean", "integer", "decimal"):
+        return Column(column, kind=leaf.type)
+    if leaf.type == "dateTime":
+        return Column(column, kind="dateTime", instant_text=True)
+    return Column(column, lowered=not leaf.case_exact)
+
+
+def _json_element_columns(values: Any, attribute: ScimAttribute) -> dict[str, Column]:
+    """Return the filter targets for the simple, returned sub-attributes of a complex attribute."""
+    return {
+        sub_attribute.name.lower(): _json_element_column(values, sub_attribute.name, sub_attribute)
+        for sub_attribute in attribute.sub_attributes
+        if sub_attribute.type != "complex"
+        and not sub_attribute.multi_valued
+        and sub_attribute.returned != "never"
+        and sub_attribute.mutability != "writeOnly"
+    }
 
 
 # --- Users -------------------------------------------------------------------------------
@@ -314,7 +438,11 @@ class UserFilterCompiler(FilterCompiler):
 
 
 USER_FILTERS = UserFilterCompiler(
-    USER_SCHEMA_URN, USER_COLUMNS, {"emails": _email_condition}, json_column=User.scim_data
+    USER_SCHEMA_URN,
+    USER_COLUMNS,
+    {"emails": _email_condition},
+    json_column=User.scim_data,
+    column_attributes=COLUMN_ATTRIBUTES,
 )
 
 USER_SORT = {
@@ -359,7 +487,13 @@ def _member_condition(
     return exists(select(GroupMember.group_id).where(*conditions))
 
 
-GROUP_FILTERS = FilterCompiler(GROUP_SCHEMA_URN, GROUP_COLUMNS, {"members": _member_condition})
+GROUP_FILTERS = FilterCompiler(
+    GROUP_SCHEMA_URN,
+    GROUP_COLUMNS,
+    {"members": _member_condition},
+    json_column=Group.scim_data,
+    column_attributes=GROUP_COLUMN_ATTRIBUTES,
+)
 
 GROUP_SORT = {
     "id": Group.id,

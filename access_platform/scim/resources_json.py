@@ -1,9 +1,10 @@
 """SCIM User and Group resources: building them from the store and writing them back.
 
 A resource travels as its SCIM JSON object. Reads build it from the
-columns, the ``user_emails`` rows and ``scim_data``; writes (POST, PUT
-and PATCH alike) take a complete resource whose names and values the
-PATCH engine has already checked against the schemas, and store it.
+columns, the ``user_emails`` rows and the ``scim_data`` of users and
+groups; writes (POST, PUT and PATCH alike) take a complete resource whose
+names and values the PATCH engine has already checked against the
+schemas, and store it.
 """
 
 from __future__ import annotations
@@ -39,6 +40,11 @@ USER_COLUMN_ATTRIBUTES = frozenset(
     }
 )
 NAME_COLUMN_PARTS = {"givenName": "given_name", "familyName": "family_name"}
+# Core Group attributes with columns or rows of their own; extension
+# objects live in ``groups.scim_data``.
+GROUP_COLUMN_ATTRIBUTES = frozenset(
+    {"id", "externalId", "displayName", "members", "meta", "schemas"}
+)
 
 # Kept in scim_data when a client removed ``active``: the user stays active,
 # and ``active`` is left out of the resource until a client sets it again.
@@ -171,11 +177,14 @@ def group_resource(
     base_url: str, group: Group, members: list[dict[str, Any]] | None
 ) -> dict[str, Any]:
     """Return ``group`` as a SCIM Group; ``members`` is left out when ``None`` (not loaded)."""
-    resource: dict[str, Any] = {"schemas": [GROUP_SCHEMA_URN], "id": group.id}
+    data = copy.deepcopy(group.scim_data or {})
+    extension_urns = sorted(key for key in data if key.startswith("urn:"))
+    resource: dict[str, Any] = {"schemas": [GROUP_SCHEMA_URN, *extension_urns], "id": group.id}
     if not group.display_name_generated:
         resource["displayName"] = group.display_name
     if group.external_id is not None:
         resource["externalId"] = group.external_id
+    resource.update(data)
     if members is not None:
         collection = {"User": "Users", "Group": "Groups"}
         resource["members"] = [
@@ -189,3 +198,13 @@ def group_resource(
         ]
     resource["meta"] = _meta("Group", f"{base_url}/Groups/{group.id}", group)
     return resource
+
+
+def store_group_data(group: Group, resource: dict[str, Any]) -> None:
+    """Write the attributes of a checked Group resource that have no column to ``scim_data``.
+
+    These are the extension objects; the caller stores ``displayName``,
+    ``externalId`` and ``members``.
+    """
+    data = {key: value for key, value in resource.items() if key not in GROUP_COLUMN_ATTRIBUTES}
+    group.scim_data = data or None

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.functional.scim_helpers import USER_URN, Scim, assert_scim_error
+from tests.functional.scim_helpers import GROUP_URN, USER_URN, Scim, assert_scim_error
 
 BADGE_URN = "urn:example:params:scim:schemas:extension:badge:2.0:User"
+BADGE_GROUP_URN = "urn:example:params:scim:schemas:extension:badge:2.0:Group"
 
 
 @pytest.fixture
@@ -104,3 +105,118 @@ def test_sort_by_extension_attribute(scim):
         "B-3",
         "B-1",
     ]
+
+
+def user_names(body) -> list[str]:
+    return sorted(resource["userName"] for resource in body["Resources"])
+
+
+@pytest.fixture
+def badge_holders(scim):
+    # 09:00 at UTC+2 is 07:00 UTC, so as text it would sort after "08:00:00Z".
+    scim.create_user(
+        "early@example.com",
+        schemas=[USER_URN, BADGE_URN],
+        **{
+            BADGE_URN: {
+                "validUntil": "2027-01-01T09:00:00+02:00",
+                "contractor": True,
+                "doors": [
+                    {"value": "Lab", "floor": 2, "since": "2024-01-01T00:00:00Z"},
+                    {"value": "Roof", "floor": 9},
+                ],
+            }
+        },
+    )
+    scim.create_user(
+        "late@example.com",
+        schemas=[USER_URN, BADGE_URN],
+        **{BADGE_URN: {"validUntil": "2027-01-01T08:00:00Z", "doors": [{"value": "Lobby"}]}},
+    )
+    scim.create_user("none@example.com")
+
+
+@pytest.mark.parametrize(
+    ("filter_text", "expected"),
+    [
+        (f'{BADGE_URN}:validUntil lt "2027-01-01T07:30:00Z"', ["early"]),
+        (f'{BADGE_URN}:validUntil eq "2027-01-01T07:00:00Z"', ["early"]),
+        (f'{BADGE_URN}:validUntil ge "2027-01-01T09:00:00+01:00"', ["late"]),
+        (f"{BADGE_URN}:contractor ne true", ["late", "none"]),
+        (f"{BADGE_URN}:doors pr", ["early", "late"]),
+        (f'{BADGE_URN}:doors eq "lobby"', ["late"]),
+        (f'{BADGE_URN}:doors[value eq "roof" and floor gt 5]', ["early"]),
+        (f'{BADGE_URN}:doors[value eq "lab"].floor gt 5', []),
+        (f'{BADGE_URN}:doors.since lt "2025-01-01T00:00:00Z"', ["early"]),
+        (f"{BADGE_URN}:doors.floor pr", ["early"]),
+    ],
+)
+def test_filter_extension_json(scim, badge_holders, filter_text, expected):
+    body = scim.get("/Users", filter=filter_text).json
+
+    assert user_names(body) == [f"{name}@example.com" for name in expected]
+
+
+def test_sort_by_date_time_as_instant(scim, badge_holders):
+    body = scim.get("/Users", filter=f"{BADGE_URN}:validUntil pr", sortBy=f"{BADGE_URN}:validUntil")
+
+    assert [resource["userName"] for resource in body.json["Resources"]] == [
+        "early@example.com",
+        "late@example.com",
+    ]
+
+
+def test_filter_core_multi_valued_json(testapp, scim_headers):
+    scim = Scim(testapp, scim_headers)
+    scim.create_user("phone@example.com", phoneNumbers=[{"type": "work", "value": "+1 555 0100"}])
+    scim.create_user(
+        "mobile@example.com", phoneNumbers=[{"type": "mobile", "value": "+1 555 0199"}]
+    )
+
+    body = scim.get("/Users", filter='phoneNumbers[type eq "work"].value sw "+1 555"').json
+
+    assert user_names(body) == ["phone@example.com"]
+
+
+def test_required_sub_attribute_checked(scim):
+    response = scim.post(
+        "/Users",
+        {
+            "schemas": [USER_URN, BADGE_URN],
+            "userName": "door@example.com",
+            BADGE_URN: {"doors": [{"floor": 1}]},
+        },
+        status=400,
+    )
+
+    assert_scim_error(response, 400, "invalidValue")
+    assert "'value'" in response.json["detail"]
+
+
+def test_group_extension_end_to_end(scim):
+    created = scim.post(
+        "/Groups",
+        {
+            "schemas": [GROUP_URN, BADGE_GROUP_URN],
+            "displayName": "Night shift",
+            BADGE_GROUP_URN: {"wing": "East", "floors": [1, 3]},
+        },
+    ).json
+    scim.post("/Groups", {"schemas": [GROUP_URN], "displayName": "Day shift"})
+    path = f"/Groups/{created['id']}"
+
+    found = scim.get("/Groups", filter=f'{BADGE_GROUP_URN}:wing eq "east"').json
+    by_floor = scim.get("/Groups", filter=f"{BADGE_GROUP_URN}:floors eq 3").json
+    patched = scim.patch(
+        path, [{"op": "replace", "path": f"{BADGE_GROUP_URN}:wing", "value": "West"}]
+    ).json
+    removed = scim.patch(path, [{"op": "remove", "path": BADGE_GROUP_URN}]).json
+
+    assert created[BADGE_GROUP_URN] == {"wing": "East", "floors": [1, 3]}
+    assert created["schemas"] == [GROUP_URN, BADGE_GROUP_URN]
+    assert [resource["id"] for resource in found["Resources"]] == [created["id"]]
+    assert [resource["id"] for resource in by_floor["Resources"]] == [created["id"]]
+    assert patched[BADGE_GROUP_URN] == {"wing": "West", "floors": [1, 3]}
+    assert BADGE_GROUP_URN not in removed
+    assert removed["schemas"] == [GROUP_URN]
+    assert BADGE_GROUP_URN not in scim.get(path).json

@@ -21,7 +21,26 @@ BADGE_SCHEMA = ScimSchema(
         ScimAttribute("clearance", type="integer"),
         ScimAttribute("contractor", type="boolean"),
         ScimAttribute("validUntil", type="dateTime"),
+        ScimAttribute(
+            "doors",
+            type="complex",
+            multi_valued=True,
+            sub_attributes=(
+                ScimAttribute("value", required=True),
+                ScimAttribute("floor", type="integer"),
+                ScimAttribute("since", type="dateTime"),
+            ),
+        ),
     ),
+)
+BADGE_GROUP_URN = "urn:example:params:scim:schemas:extension:badge:2.0:Group"
+BADGE_GROUP_SCHEMA = ScimSchema(
+    id=BADGE_GROUP_URN,
+    name="BadgeGroup",
+    description="Building access for a whole group, for the plugin tests.",
+    resource_type="Group",
+    extension=True,
+    attributes=(ScimAttribute("wing"), ScimAttribute("floors", type="integer", multi_valued=True)),
 )
 
 
@@ -60,7 +79,7 @@ class SamplePlugin:
 
     @hookimpl
     def access_platform_scim_schemas(self) -> list[ScimSchema]:
-        return [BADGE_SCHEMA]
+        return [BADGE_SCHEMA, BADGE_GROUP_SCHEMA]
 
     @hookimpl
     def access_platform_group_change_veto(self, request: Any, change: Any) -> str | None:
