@@ -51,7 +51,7 @@ def main(global_config: dict[str, Any], **raw_settings: Any) -> Any:
         registry.root_acl = build_root_acl(list(registry.permission_catalogue))
         registry.view_methods = collect_view_methods(registry)
         registry.migration_heads = script_heads()
-        registry.openapi_document = build_document(settings)
+        registry.openapi_document = build_document(settings, list(registry.permission_catalogue))
         registry.openapi_json = serialize(registry.openapi_document)
 
     app = config.make_wsgi_app()

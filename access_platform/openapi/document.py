@@ -28,6 +28,7 @@ from access_platform.openapi.components import (
 )
 from access_platform.openapi.operation import SAFE_SECURITY, Operation
 from access_platform.rbac import openapi as rbac_openapi
+from access_platform.rbac.models import ALL_PERMISSIONS_NAME
 from access_platform.scim import admin_openapi as scim_admin_openapi
 from access_platform.security import CSRF_HEADER
 from access_platform.users import openapi as users_openapi
@@ -68,8 +69,11 @@ def all_operations() -> list[Operation]:
     return [*operations, *DOCUMENT_OPERATIONS]
 
 
-def build_document(settings: dict[str, Any]) -> dict[str, Any]:
+def build_document(settings: dict[str, Any], permission_names: list[str]) -> dict[str, Any]:
     """Return the OpenAPI document for an app with ``settings``.
+
+    :param permission_names: the app's permission catalogue, which role
+        bodies must choose from; it depends on the enabled plugins.
 
     :raises ValueError: when two operations share an id or a path and
         method, or two domains define the same schema name.
@@ -77,7 +81,14 @@ def build_document(settings: dict[str, Any]) -> dict[str, Any]:
     operations = all_operations()
     _check_unique(operations)
 
-    schemas: dict[str, Any] = {"ProblemDetails": PROBLEM_DETAILS}
+    schemas: dict[str, Any] = {
+        "ProblemDetails": PROBLEM_DETAILS,
+        "PermissionName": {
+            "type": "string",
+            "enum": [ALL_PERMISSIONS_NAME, *permission_names],
+            "description": "A permission from GET /permissions, or * for every permission.",
+        },
+    }
     for module in DOMAINS:
         for name, schema in module.SCHEMAS.items():
             if name in schemas:

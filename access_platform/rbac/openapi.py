@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+from typing import Any
+
 from access_platform.openapi.colander_schema import json_schema
 from access_platform.openapi.components import (
     BOOLEAN,
@@ -35,6 +38,18 @@ ASSIGNMENTS = "Role assignments"
 SCOPE = {"type": "string", "enum": list(ROLE_SCOPES)}
 PRINCIPAL_TYPE = {"type": "string", "enum": list(PRINCIPAL_TYPES)}
 
+
+def _names_from_catalogue(schema: dict[str, Any]) -> dict[str, Any]:
+    """Return a role body schema whose permissions must be names from the catalogue.
+
+    The catalogue depends on the enabled plugins, so the document builder
+    adds the PermissionName component for each app.
+    """
+    schema = copy.deepcopy(schema)
+    schema["properties"]["permissions"]["items"] = ref("PermissionName")
+    return schema
+
+
 SCHEMAS = {
     "Role": obj(
         {
@@ -52,8 +67,8 @@ SCHEMAS = {
             "updated_at": TIMESTAMP,
         }
     ),
-    "RoleCreate": json_schema(RoleCreateSchema()),
-    "RolePatch": json_schema(RolePatchSchema()),
+    "RoleCreate": _names_from_catalogue(json_schema(RoleCreateSchema())),
+    "RolePatch": _names_from_catalogue(json_schema(RolePatchSchema())),
     "Permission": obj(
         {
             "name": STRING,

@@ -48,6 +48,7 @@ SCHEMAS = {
         {
             "@odata.id": {
                 "type": "string",
+                "pattern": r"\S",
                 "description": "The URL, absolute or relative, of a user or group: it ends in "
                 "users/{id}, groups/{id} or directoryObjects/{id}.",
             }
