@@ -152,7 +152,9 @@ def _problem(description: str, headers: dict[str, Any] | None = None) -> dict[st
     return response
 
 
-# Problem responses by status code. Operation.to_openapi picks them by status.
+# The problem response of each error status that an operation may document.
+# Operation.to_openapi refers to them by status, so listing a status missing
+# here fails the build with a KeyError.
 PROBLEM_RESPONSES: dict[int, tuple[str, dict[str, Any]]] = {
     400: (
         "BadRequest",
@@ -178,6 +180,13 @@ PROBLEM_RESPONSES: dict[int, tuple[str, dict[str, Any]]] = {
     413: ("ContentTooLarge", _problem("The body is over the size limit.")),
     415: ("UnsupportedMediaType", _problem("The body is not JSON in UTF-8.")),
     422: ("ValidationFailed", _problem("The body does not match the schema; errors lists why.")),
+    429: (
+        "TooManyRequests",
+        _problem(
+            "Too many requests. Retry after the Retry-After seconds.",
+            {"Retry-After": {"schema": STRING, "description": "Seconds to wait before retrying."}},
+        ),
+    ),
     503: (
         "ServiceUnavailable",
         _problem(
