@@ -197,8 +197,16 @@ PROBLEM_RESPONSES: dict[int, tuple[str, dict[str, Any]]] = {
 }
 
 HEADERS = {
-    "ETag": {"schema": STRING, "description": "The resource's version, for If-Match."},
-    "Location": {"schema": {"type": "string", "format": "uri"}, "description": "The new URL."},
+    "ETag": {
+        "schema": STRING,
+        "required": True,
+        "description": "The resource's version, for If-Match.",
+    },
+    "Location": {
+        "schema": {"type": "string", "format": "uri"},
+        "required": True,
+        "description": "The URL of the new resource.",
+    },
     "Idempotent-Replayed": {
         "schema": {"type": "string", "enum": ["true"]},
         "description": "Sent when the response is the stored result of an earlier request.",
