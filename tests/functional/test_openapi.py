@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from openapi_spec_validator import validate
+
 from access_platform.resources import ApiV1
 from access_platform.traversal import walk_tree
 
@@ -123,6 +125,11 @@ def test_document_rejects_other_methods(testapp, admin):
     response = testapp.post(DOCUMENT_URL, headers=admin.headers, status=405)
 
     assert response.headers["Allow"] == "GET, HEAD"
+
+
+def test_document_is_valid_openapi(registry):
+    # Raises with the failing part of the document when it is invalid.
+    validate(registry.openapi_document)
 
 
 def test_document_references_resolve(registry):
