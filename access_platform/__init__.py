@@ -13,6 +13,7 @@ from pyramid.config import Configurator
 from access_platform.error_views import collect_view_methods
 from access_platform.middleware import REQUEST_ID_ENVIRON_KEY, PlatformMiddleware
 from access_platform.migrate import script_heads
+from access_platform.openapi.document import build_document, serialize
 from access_platform.rbac.permissions import collect_permissions
 from access_platform.request_class import install_request_class
 from access_platform.resources import build_root_acl
@@ -51,6 +52,8 @@ def main(global_config: dict[str, Any], **raw_settings: Any) -> Any:
         registry.root_acl = build_root_acl(list(registry.permission_catalogue))
         registry.view_methods = collect_view_methods(registry)
         registry.migration_heads = script_heads()
+        registry.openapi_document = build_document(settings, list(registry.permission_catalogue))
+        registry.openapi_json = serialize(registry.openapi_document)
         install_request_class(registry)
 
     app = config.make_wsgi_app()

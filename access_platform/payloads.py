@@ -256,15 +256,25 @@ class StrictBoolean(colander.SchemaType):
         return appstruct
 
 
-def length(min: int | None = None, max: int | None = None) -> Any:  # noqa: A002
-    """Return a length validator that lets ``None`` (JSON null on a nullable node) through."""
-    check = colander.Length(min=min, max=max)
+class NullableLength(colander.Length):
+    """A length check that lets ``None`` (JSON null on a nullable node) through."""
 
-    def validator(node: colander.SchemaNode, value: Any) -> None:
+    def __call__(self, node: colander.SchemaNode, value: Any) -> None:
         if value is not None:
-            check(node, value)
+            super().__call__(node, value)
 
-    return validator
+
+def length(min: int | None = None, max: int | None = None) -> NullableLength:  # noqa: A002
+    """Return a length validator that lets ``None`` (JSON null on a nullable node) through."""
+    return NullableLength(min=min, max=max)
+
+
+class NullableEmail(colander.Email):
+    """colander's email address check, letting ``None`` through."""
+
+    def __call__(self, node: colander.SchemaNode, value: Any) -> None:
+        if value is not None:
+            super().__call__(node, value)
 
 
 def not_blank(node: colander.SchemaNode, value: str | None) -> None:

@@ -7,6 +7,7 @@ like any other.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from access_platform.traversal import Resource
@@ -37,11 +38,13 @@ class RelationCollection(Resource):
     """A relation of the parent resource.
 
     Subclasses implement :meth:`find_entry` and name their own resource
-    classes, so that views can be registered for each relation separately.
+    classes, so that views can be registered for each relation separately,
+    and the path parameter that an entry's id fills (``memberId``).
     """
 
     add_resource: type[RelationAdd] = RelationAdd
     entry_resource: type[RelationEntry] = RelationEntry
+    entry_parameter: str = "entryId"
 
     def __getitem__(self, name: str) -> Resource:
         if name == REF:
@@ -54,3 +57,8 @@ class RelationCollection(Resource):
     def find_entry(self, entry_id: str) -> Any:
         """Return the relation entry for ``entry_id``, or ``None`` when there is none."""
         raise NotImplementedError
+
+    @classmethod
+    def child_segments(cls) -> Iterator[tuple[str, type[Resource]]]:
+        yield REF, cls.add_resource
+        yield "{" + cls.entry_parameter + "}", cls.entry_resource

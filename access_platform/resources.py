@@ -17,6 +17,7 @@ from access_platform.auth.resources import AuthResource
 from access_platform.batch.resources import BatchResource
 from access_platform.groups.resources import GroupCollection
 from access_platform.invitations.resources import InvitationCollection
+from access_platform.openapi.resources import OpenApiDocument
 from access_platform.rbac.models import ALL_PERMISSIONS_NAME
 from access_platform.rbac.permissions import (
     AUTHENTICATED,
@@ -48,6 +49,7 @@ class ApiV1(Resource):
         "roleAssignments": RoleAssignmentCollection,
         "invitations": InvitationCollection,
         "admin": AdminResource,
+        "openapi.json": OpenApiDocument,
     }
 
 

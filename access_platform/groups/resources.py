@@ -13,7 +13,7 @@ from access_platform.relations import (
     RelationEntry,
     RelationEntryRef,
 )
-from access_platform.traversal import Resource
+from access_platform.traversal import Collection, Resource
 
 
 class MembersAdd(RelationAdd):
@@ -35,6 +35,7 @@ class Members(RelationCollection):
 
     add_resource = MembersAdd
     entry_resource = MemberEntry
+    entry_parameter = "memberId"
 
     def find_entry(self, member_id: str) -> GroupMember | None:
         return find_membership(self.request.dbsession, self.__parent__.group.id, member_id)
@@ -59,6 +60,7 @@ class Owners(RelationCollection):
 
     add_resource = OwnersAdd
     entry_resource = OwnerEntry
+    entry_parameter = "ownerId"
 
     def find_entry(self, user_id: str) -> GroupOwner | None:
         group = self.__parent__.group
@@ -75,11 +77,9 @@ class GroupResource(Resource):
         self.group = group
 
 
-class GroupCollection(Resource):
+class GroupCollection(Collection):
     """All groups. A child name is a group id."""
 
-    def __getitem__(self, group_id: str) -> GroupResource:
-        group = self.request.dbsession.get(Group, group_id)
-        if group is None:
-            raise KeyError(group_id)
-        return GroupResource(self.request, group_id, self, group)
+    model = Group
+    item_resource = GroupResource
+    item_parameter = "groupId"

@@ -12,12 +12,10 @@ GROUP_READ_ONLY_FIELDS = frozenset({"id", "source", "created_at", "updated_at"})
 _SOURCE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 
 
-def _source(node: colander.SchemaNode, value: str) -> None:
-    if not _SOURCE.match(value):
-        raise colander.Invalid(
-            node,
-            "Must be 1 to 64 lowercase letters, digits, '_', '.' or '-', such as local or idp.",
-        )
+_source = colander.Regex(
+    _SOURCE,
+    msg="Must be 1 to 64 lowercase letters, digits, '_', '.' or '-', such as local or idp.",
+)
 
 
 def _display_name(missing=colander.required) -> colander.SchemaNode:

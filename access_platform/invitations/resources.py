@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from access_platform.invitations.models import Invitation
-from access_platform.traversal import Resource
+from access_platform.traversal import Collection, Resource
 
 
 class ResendAction(Resource):
@@ -31,11 +31,9 @@ class InvitationResource(Resource):
         self.workspace_id = invitation.workspace_id
 
 
-class InvitationCollection(Resource):
+class InvitationCollection(Collection):
     """All invitations. A child name is an invitation id."""
 
-    def __getitem__(self, invitation_id: str) -> InvitationResource:
-        invitation = self.request.dbsession.get(Invitation, invitation_id)
-        if invitation is None:
-            raise KeyError(invitation_id)
-        return InvitationResource(self.request, invitation_id, self, invitation)
+    model = Invitation
+    item_resource = InvitationResource
+    item_parameter = "invitationId"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from access_platform.rbac.models import Role, RoleAssignment
-from access_platform.traversal import Resource
+from access_platform.traversal import Collection, Resource
 
 
 class RoleResource(Resource):
@@ -16,14 +16,12 @@ class RoleResource(Resource):
         self.role = role
 
 
-class RoleCollection(Resource):
+class RoleCollection(Collection):
     """All roles. A child name is a role id."""
 
-    def __getitem__(self, role_id: str) -> RoleResource:
-        role = self.request.dbsession.get(Role, role_id)
-        if role is None:
-            raise KeyError(role_id)
-        return RoleResource(self.request, role_id, self, role)
+    model = Role
+    item_resource = RoleResource
+    item_parameter = "roleId"
 
 
 class PermissionCollection(Resource):
@@ -41,11 +39,9 @@ class RoleAssignmentResource(Resource):
         self.workspace_id = assignment.workspace_id
 
 
-class RoleAssignmentCollection(Resource):
+class RoleAssignmentCollection(Collection):
     """All role assignments. A child name is an assignment id."""
 
-    def __getitem__(self, assignment_id: str) -> RoleAssignmentResource:
-        assignment = self.request.dbsession.get(RoleAssignment, assignment_id)
-        if assignment is None:
-            raise KeyError(assignment_id)
-        return RoleAssignmentResource(self.request, assignment_id, self, assignment)
+    model = RoleAssignment
+    item_resource = RoleAssignmentResource
+    item_parameter = "assignmentId"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from access_platform.scim.models import ScimToken
-from access_platform.traversal import Resource
+from access_platform.traversal import Collection, Resource
 
 
 class RevokeAction(Resource):
@@ -22,14 +22,12 @@ class ScimTokenResource(Resource):
         self.token = token
 
 
-class ScimTokenCollection(Resource):
+class ScimTokenCollection(Collection):
     """All SCIM tokens. A child name is a token id."""
 
-    def __getitem__(self, token_id: str) -> ScimTokenResource:
-        token = self.request.dbsession.get(ScimToken, token_id)
-        if token is None:
-            raise KeyError(token_id)
-        return ScimTokenResource(self.request, token_id, self, token)
+    model = ScimToken
+    item_resource = ScimTokenResource
+    item_parameter = "tokenId"
 
 
 class AdminScim(Resource):

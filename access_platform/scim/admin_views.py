@@ -52,7 +52,11 @@ class ScimTokenCreateSchema(colander.MappingSchema):
         StrictString(), validator=colander.All(length(min=1, max=255), not_blank)
     )
     expires_at = colander.SchemaNode(
-        StrictString(), missing=None, nullable=True, validator=_future_timestamp
+        StrictString(),
+        missing=None,
+        nullable=True,
+        validator=_future_timestamp,
+        json_schema={"format": "date-time"},
     )
     scopes = colander.SchemaNode(
         colander.Sequence(),

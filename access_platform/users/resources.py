@@ -15,7 +15,7 @@ from access_platform.relations import (
     RelationEntry,
     RelationEntryRef,
 )
-from access_platform.traversal import Resource
+from access_platform.traversal import Collection, Resource
 from access_platform.users.models import User
 
 
@@ -42,6 +42,7 @@ class MemberOf(RelationCollection):
 
     add_resource = MemberOfAdd
     entry_resource = MemberOfEntry
+    entry_parameter = "groupId"
 
     def find_entry(self, group_id: str) -> Group | None:
         membership = find_membership(self.request.dbsession, group_id, self.__parent__.user.id)
@@ -75,11 +76,9 @@ class UserResource(Resource):
         self.user = user
 
 
-class UserCollection(Resource):
+class UserCollection(Collection):
     """All users. A child name is a user id."""
 
-    def __getitem__(self, user_id: str) -> UserResource:
-        user = self.request.dbsession.get(User, user_id)
-        if user is None:
-            raise KeyError(user_id)
-        return UserResource(self.request, user_id, self, user)
+    model = User
+    item_resource = UserResource
+    item_parameter = "userId"

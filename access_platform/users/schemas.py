@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import colander
 
-from access_platform.payloads import StrictString, length, not_blank
+from access_platform.payloads import NullableEmail, StrictString, length, not_blank
 
 USER_READ_ONLY_FIELDS = frozenset({"id", "source", "created_at", "updated_at"})
 
 
-def _email(node: colander.SchemaNode, value: str | None) -> None:
-    if value is not None:
-        colander.Email(msg="Invalid email address.")(node, value)
+_email = NullableEmail(msg="Invalid email address.")
 
 
 def _user_name() -> colander.SchemaNode:

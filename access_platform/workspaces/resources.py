@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from access_platform.traversal import Resource
+from access_platform.traversal import Collection, Resource
 from access_platform.workspaces.models import Workspace
 
 
@@ -23,11 +23,9 @@ class WorkspaceResource(Resource):
         self.workspace_id = workspace.id
 
 
-class WorkspaceCollection(Resource):
+class WorkspaceCollection(Collection):
     """All workspaces. A child name is a workspace id."""
 
-    def __getitem__(self, workspace_id: str) -> WorkspaceResource:
-        workspace = self.request.dbsession.get(Workspace, workspace_id)
-        if workspace is None:
-            raise KeyError(workspace_id)
-        return WorkspaceResource(self.request, workspace_id, self, workspace)
+    model = Workspace
+    item_resource = WorkspaceResource
+    item_parameter = "workspaceId"
