@@ -19,6 +19,7 @@ BUILTINS = {
     "builtin-scim-schemas",
     "builtin-permissions",
     "builtin-invitation-log",
+    "builtin-audit-log",
 }
 
 
