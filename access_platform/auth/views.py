@@ -58,7 +58,9 @@ def login(context: LoginResource, request: Any) -> dict[str, Any]:
 
     settings = request.registry.settings
     max_age = settings["access_platform.session.max_age_seconds"]
-    started = services.start_session(request.dbsession, user, max_age, request.client_addr)
+    # REMOTE_ADDR, not client_addr, which trusts any client's X-Forwarded-For.
+    # Behind a proxy, waitress's trusted_proxy setting fills REMOTE_ADDR.
+    started = services.start_session(request.dbsession, user, max_age, request.remote_addr)
     record_created(
         request,
         "session.login",

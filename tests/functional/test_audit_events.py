@@ -452,6 +452,21 @@ def test_login_and_logout(testapp, admin, factory):
     assert list(logged_out["changes"]) == ["revoked_at"]
 
 
+def test_login_ignores_forwarded_for(testapp, admin, factory):
+    factory.user("kim@example.com", password=PASSWORD)
+
+    testapp.post_json(
+        LOGIN,
+        {"user_name": "kim@example.com", "password": PASSWORD},
+        headers={"X-Forwarded-For": "203.0.113.9" * 20},
+        extra_environ={"REMOTE_ADDR": "192.0.2.10"},
+    )
+
+    event = only_event(testapp, admin.headers, action="session.login")
+    assert event["client_address"] == "192.0.2.10"
+    assert event["changes"]["client_address"] == "192.0.2.10"
+
+
 def test_failed_login_records_nothing(testapp, admin, factory):
     factory.user("kim@example.com", password=PASSWORD)
 
