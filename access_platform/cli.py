@@ -81,7 +81,7 @@ class CommandSession:
 
 @contextmanager
 def database_session(settings: dict) -> Iterator[CommandSession]:
-    """Yield a session in one transaction, committed when the block ends without error."""
+    """Yield the command's session, in one transaction committed if the block raises nothing."""
     # The enabled plugins receive the audit events of the command.
     plugin_manager = create_plugin_manager(settings["access_platform.plugins"])
     engine = create_db_engine(settings)

@@ -158,8 +158,8 @@ def id_list_summary(name: str, ids: list[str], limit: int = 100) -> dict[str, An
 def _clip(text: str | None, length: int) -> str | None:
     """Return ``text`` with unprintable characters replaced and cut to ``length``.
 
-    Batch item ids become part of request ids and may hold any character,
-    including NUL, which PostgreSQL does not store in text.
+    Batch item ids become part of request ids and may contain any
+    character, including NUL, which PostgreSQL does not store in text.
     """
     if text is None:
         return None

@@ -167,6 +167,7 @@ def test_filter_by_time_range(testapp, admin):
         ("since", "yesterday"),
         ("since", "2027-01-31T09:00:00"),
         ("until", "0001-01-01T00:00:00+01:00"),
+        ("since", "9999-12-31T23:59:59-01:00"),
         ("actor", "someone"),
         ("sort", "action"),
         ("limit", "0"),
@@ -178,6 +179,28 @@ def test_invalid_parameter_is_400(testapp, admin, name, value):
 
     assert response.json["type"] == "urn:access-platform:problem:invalid-query-parameter"
     assert response.json["errors"][0]["parameter"] == name
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("actor_id", "x" * 5000),
+        ("target_id", "\u00fc\u4e2d\U0001f600"),
+        ("request_id", "a'; DROP TABLE audit_events; --"),
+        ("action", "%"),
+    ],
+)
+def test_odd_filter_values_match_nothing(testapp, admin, name, value):
+    make_users(testapp, admin.headers, 1)
+
+    body = testapp.get(AUDIT, {name: value}, headers=admin.headers).json
+
+    assert body["items"] == []
+    assert len(audit_events(testapp, admin.headers)) == 1
+
+
+def test_overlong_event_id_is_404(testapp, admin):
+    testapp.get(f"{AUDIT}/{'x' * 5000}", headers=admin.headers, status=404)
 
 
 # --- Permission and read-only -------------------------------------------------------------
