@@ -1,7 +1,8 @@
 """The ``access-platform`` command: migrate, create the first administrator, list plugins.
 
 Every subcommand takes the ini file that ``pserve`` uses, so that the
-command and the server see the same database and settings.
+command and the server see the same database and settings. Commands that
+change data record audit events with the actor type ``cli``.
 """
 
 from __future__ import annotations
@@ -11,8 +12,11 @@ import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
+import transaction
 from pyramid.exceptions import ConfigurationError
 from pyramid.paster import get_appsettings, setup_logging
 from sqlalchemy import select
@@ -20,13 +24,14 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 import access_platform.models  # noqa: F401  (every table must be mapped before the first flush)
+from access_platform.audit.recorder import record_without_request
 from access_platform.auth.passwords import hash_password
 from access_platform.auth.services import issue_api_key
 from access_platform.db import (
+    bind_session,
     create_db_engine,
     describe_url,
     new_session_factory,
-    session_scope,
     utcnow,
 )
 from access_platform.migrate import database_heads, script_heads, upgrade_to_head
@@ -52,9 +57,33 @@ def load_settings(ini_path: str) -> dict:
         raise CommandError(f"ini file not found: {ini_path}") from error
 
 
+@dataclass(frozen=True)
+class CommandSession:
+    """A command's database session, with the means to record what it creates."""
+
+    dbsession: Session
+    manager: transaction.TransactionManager
+    plugin_manager: Any
+    settings: dict
+
+    def record_created(self, action: str, target_type: str, row: Any) -> None:
+        """Record an audit event for ``row``, delivered to plugins once the command commits."""
+        record_without_request(
+            self.dbsession,
+            self.manager,
+            self.plugin_manager,
+            self.settings,
+            action,
+            target_type,
+            row,
+        )
+
+
 @contextmanager
-def database_session(settings: dict) -> Iterator[Session]:
-    """Yield a session in one transaction, committed when the block ends without error."""
+def database_session(settings: dict) -> Iterator[CommandSession]:
+    """Yield the command's session, in one transaction committed if the block raises nothing."""
+    # The enabled plugins receive the audit events of the command.
+    plugin_manager = create_plugin_manager(settings["access_platform.plugins"])
     engine = create_db_engine(settings)
     try:
         with engine.connect() as connection:
@@ -63,8 +92,10 @@ def database_session(settings: dict) -> Iterator[Session]:
                     f"the database {describe_url(engine)} is not migrated to the latest schema; "
                     "run `access-platform migrate` with the same ini file first"
                 )
-        with session_scope(new_session_factory(engine)) as dbsession:
-            yield dbsession
+        manager = transaction.TransactionManager(explicit=True)
+        with manager:
+            dbsession = bind_session(new_session_factory(engine), manager)
+            yield CommandSession(dbsession, manager, plugin_manager, settings)
     finally:
         engine.dispose()
 
@@ -92,7 +123,8 @@ def command_create_admin(arguments: argparse.Namespace) -> None:
     password = _read_password() if arguments.password_stdin else None
     lifetime = timedelta(days=settings["access_platform.api_key.default_lifetime_days"])
 
-    with database_session(settings) as dbsession:
+    with database_session(settings) as command:
+        dbsession = command.dbsession
         administrators = _administrators(dbsession)
         if administrators:
             names = ", ".join(user.user_name for user in administrators)
@@ -114,8 +146,11 @@ def command_create_admin(arguments: argparse.Namespace) -> None:
         )
         if password:
             user.password_hash = hash_password(password)
-        assign_role(dbsession, TENANT_ADMIN_ROLE_ID, user.id)
+        assignment = assign_role(dbsession, TENANT_ADMIN_ROLE_ID, user.id)
         issued = issue_api_key(dbsession, user, "created by create-admin", utcnow() + lifetime)
+        command.record_created("user.create", "user", user)
+        command.record_created("role_assignment.create", "role_assignment", assignment)
+        command.record_created("api_key.create", "api_key", issued.api_key)
 
     print(
         f"Created administrator {user.user_name} (id {user.id}) with the Tenant administrator role."
@@ -131,7 +166,8 @@ def command_create_api_key(arguments: argparse.Namespace) -> None:
     settings = load_settings(arguments.ini)
     lifetime = timedelta(days=settings["access_platform.api_key.default_lifetime_days"])
 
-    with database_session(settings) as dbsession:
+    with database_session(settings) as command:
+        dbsession = command.dbsession
         user = find_by_user_name(dbsession, arguments.user_name)
         if user is None:
             raise CommandError(f"no user named {arguments.user_name!r}")
@@ -140,6 +176,7 @@ def command_create_api_key(arguments: argparse.Namespace) -> None:
                 f"user {arguments.user_name!r} is {user.status}; keys of inactive users do not work"
             )
         issued = issue_api_key(dbsession, user, arguments.name, utcnow() + lifetime)
+        command.record_created("api_key.create", "api_key", issued.api_key)
 
     print(
         f"API key {issued.api_key.id} for {user.user_name}, valid until "

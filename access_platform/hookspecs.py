@@ -2,8 +2,8 @@
 
 A plugin is a module or object with functions named after these specs and
 decorated with :data:`hookimpl`. Hooks are grouped by phase: start-up,
-authentication, permissions and invitations, SCIM schemas, and
-group-source guardrails. Each spec says
+authentication, permissions and invitations, SCIM schemas,
+group-source guardrails, and the audit trail. Each spec says
 when it is called, what its arguments are, and how results from several
 plugins are combined:
 
@@ -168,4 +168,26 @@ def access_platform_group_change_veto(request: Request | None, change: GroupChan
         request (command-line tools).
     :param change: the group, the kind of change and the member or owner.
     :return: a sentence that gives the client the reason, or ``None`` to allow.
+    """
+
+
+# --- Audit trail ------------------------------------------------------------------
+
+
+@hookspec
+def access_platform_audit_event(event: dict[str, Any], settings: dict[str, Any]) -> None:
+    """Receive an audit event, for example to forward it to a SIEM. Called after the commit.
+
+    Called once for each event whose transaction committed, in the order
+    the events were recorded. An event recorded by a request that rolled
+    back, or by a ``$batch`` item that failed, is never passed here.
+    Collect all: every plugin is called and results are ignored; an
+    exception is logged and changes neither the event nor the response.
+    Events recorded by the ``access-platform`` command are passed in the
+    command's process, where ``access_platform_configure`` is not called.
+
+    :param event: the committed event as ``GET /api/v1/auditEvents/{id}``
+        returns it: plain JSON types, timestamps as RFC 3339 text. It
+        contains no secret. Read it, do not change it.
+    :param settings: the application settings.
     """

@@ -4,6 +4,7 @@ Alembic's autogenerate and the test suite's table cleanup read the
 metadata from here.
 """
 
+from access_platform.audit.models import AuditEvent
 from access_platform.auth.models import ApiKey, BrowserSession
 from access_platform.db import Base
 from access_platform.groups.models import Group, GroupMember, GroupOwner
@@ -16,6 +17,7 @@ from access_platform.workspaces.models import Workspace
 
 __all__ = [
     "ApiKey",
+    "AuditEvent",
     "Base",
     "BrowserSession",
     "Group",

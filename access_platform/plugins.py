@@ -3,8 +3,8 @@
 Installed plugins are found through the ``access_platform.plugins`` entry
 point group, but only those named in the ``access_platform.plugins`` setting
 are enabled. Built-in behaviour (the three auth methods, the guardrails and
-the core SCIM schemas, the core permissions and the logging invitation
-delivery) is registered through the same hooks. The manager
+the core SCIM schemas, the core permissions, the logging invitation
+delivery and the audit event log) is registered through the same hooks. The manager
 lives on the registry as ``registry.plugin_manager``.
 """
 
@@ -43,6 +43,7 @@ def builtin_plugins() -> list[tuple[str, object]]:
     SCIM token, API key, browser session. Each accepts only its own surface
     or header, so the order matters only for plugins that add methods.
     """
+    from access_platform.audit.delivery import LoggedAuditEvents
     from access_platform.auth.methods import ApiKeyMethod, SessionCookieMethod
     from access_platform.guardrails import BuiltinGuardrails
     from access_platform.invitations.delivery import LoggedInvitationDelivery
@@ -59,6 +60,7 @@ def builtin_plugins() -> list[tuple[str, object]]:
         ("builtin-scim-schemas", CoreScimSchemas()),
         ("builtin-permissions", CorePermissions()),
         ("builtin-invitation-log", LoggedInvitationDelivery()),
+        ("builtin-audit-log", LoggedAuditEvents()),
     ]
 
 

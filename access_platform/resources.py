@@ -13,6 +13,7 @@ from typing import Any
 
 from pyramid.authorization import ALL_PERMISSIONS, Allow, Authenticated
 
+from access_platform.audit.resources import AuditEventCollection
 from access_platform.auth.resources import AuthResource
 from access_platform.batch.resources import BatchResource
 from access_platform.groups.resources import GroupCollection
@@ -50,6 +51,7 @@ class ApiV1(Resource):
         "invitations": InvitationCollection,
         "admin": AdminResource,
         "openapi.json": OpenApiDocument,
+        "auditEvents": AuditEventCollection,
     }
 
 

@@ -8,6 +8,7 @@ import colander
 from pyramid.security import NO_PERMISSION_REQUIRED
 from pyramid.view import view_config
 
+from access_platform.audit.recorder import Actor, record_changes, record_created
 from access_platform.auth import services
 from access_platform.auth.models import BrowserSession
 from access_platform.auth.resources import LoginResource, LogoutResource, SessionResource
@@ -57,7 +58,16 @@ def login(context: LoginResource, request: Any) -> dict[str, Any]:
 
     settings = request.registry.settings
     max_age = settings["access_platform.session.max_age_seconds"]
-    started = services.start_session(request.dbsession, user, max_age, request.client_addr)
+    # REMOTE_ADDR, not client_addr, which trusts any client's X-Forwarded-For.
+    # Behind a proxy, waitress's trusted_proxy setting fills REMOTE_ADDR.
+    started = services.start_session(request.dbsession, user, max_age, request.remote_addr)
+    record_created(
+        request,
+        "session.login",
+        "session",
+        started.browser_session,
+        actor=Actor("user", user.id, "password"),
+    )
     request.response.set_cookie(
         settings["access_platform.session.cookie_name"],
         started.token,
@@ -97,7 +107,9 @@ def logout(context: LogoutResource, request: Any) -> Any:
             title="No session to end",
         )
 
-    services.end_session(request.dbsession.get(BrowserSession, identity.credential_id))
+    browser_session = request.dbsession.get(BrowserSession, identity.credential_id)
+    with record_changes(request, "session.logout", "session", browser_session):
+        services.end_session(browser_session)
 
     response = no_content(request)
     cookie_name = request.registry.settings["access_platform.session.cookie_name"]

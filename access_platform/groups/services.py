@@ -9,6 +9,7 @@ from sqlalchemy import Select, delete, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from access_platform.audit.recorder import record
 from access_platform.db import flush_or_conflict, utcnow
 from access_platform.errors import ApiError, problem_type, validation_error
 from access_platform.groups.models import Group, GroupMember, GroupOwner
@@ -74,15 +75,18 @@ def update_group(dbsession: Session, group: Group, changes: dict[str, Any]) -> G
     return group
 
 
-def delete_group(dbsession: Session, group: Group) -> None:
-    """Delete ``group`` with its memberships (both ways), ownerships and role assignments."""
-    dbsession.execute(
+def delete_group(dbsession: Session, group: Group) -> dict[str, int]:
+    """Delete ``group`` with its memberships (both ways), ownerships and role assignments.
+
+    Returns how many rows of each kind went with it, for the audit event.
+    """
+    memberships = dbsession.execute(
         delete(GroupMember).where(
             or_(GroupMember.group_id == group.id, GroupMember.member_id == group.id)
         )
     )
-    dbsession.execute(delete(GroupOwner).where(GroupOwner.group_id == group.id))
-    dbsession.execute(
+    ownerships = dbsession.execute(delete(GroupOwner).where(GroupOwner.group_id == group.id))
+    assignments = dbsession.execute(
         delete(RoleAssignment).where(
             RoleAssignment.principal_type == "group", RoleAssignment.principal_id == group.id
         )
@@ -90,6 +94,11 @@ def delete_group(dbsession: Session, group: Group) -> None:
     dbsession.delete(group)
     dbsession.flush()
     log.info("deleted group %s", group.id)
+    return {
+        "removed_memberships": memberships.rowcount,
+        "removed_ownerships": ownerships.rowcount,
+        "removed_role_assignments": assignments.rowcount,
+    }
 
 
 def filtered_groups(params: dict[str, str]) -> Select[Any]:
@@ -233,7 +242,14 @@ def add_member(request: Any, group: Group, reference: Reference) -> User | Group
     except IntegrityError as error:
         # A concurrent request added the same member first.
         raise already_member(group_id, member_id) from error
-    log.info("added %s %s to group %s", member_type, member.id, group.id)
+    log.info("added %s %s to group %s", member_type, member_id, group_id)
+    record(
+        request,
+        "group.member.add",
+        "group",
+        group_id,
+        {"member_type": member_type, "member_id": member_id},
+    )
     return member
 
 
@@ -255,6 +271,13 @@ def remove_member(request: Any, group: Group, membership: GroupMember) -> None:
     request.dbsession.delete(membership)
     request.dbsession.flush()
     log.info("removed %s %s from group %s", membership.member_type, membership.member_id, group.id)
+    record(
+        request,
+        "group.member.remove",
+        "group",
+        group.id,
+        {"member_type": membership.member_type, "member_id": membership.member_id},
+    )
 
 
 # --- Owners ---------------------------------------------------------------------
@@ -279,7 +302,8 @@ def add_owner(request: Any, group: Group, reference: Reference) -> User:
         dbsession.flush()
     except IntegrityError as error:
         raise already_owner(group_id, owner_id) from error
-    log.info("added owner %s to group %s", owner.id, group.id)
+    log.info("added owner %s to group %s", owner_id, group_id)
+    record(request, "group.owner.add", "group", group_id, {"user_id": owner_id})
     return owner
 
 
@@ -297,3 +321,4 @@ def remove_owner(request: Any, group: Group, ownership: GroupOwner) -> None:
     request.dbsession.delete(ownership)
     request.dbsession.flush()
     log.info("removed owner %s from group %s", ownership.user_id, group.id)
+    record(request, "group.owner.remove", "group", group.id, {"user_id": ownership.user_id})

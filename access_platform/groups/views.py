@@ -6,6 +6,7 @@ from typing import Any
 
 from pyramid.view import view_config
 
+from access_platform.audit.recorder import record_changes, record_created, record_deletion
 from access_platform.db import lock_for_update
 from access_platform.etags import check_if_match, set_etag
 from access_platform.groups import services
@@ -64,6 +65,7 @@ def list_groups(context: GroupCollection, request: Any) -> dict[str, Any]:
 def create_group(context: GroupCollection, request: Any) -> dict[str, Any]:
     body = validated_body(request, GroupCreateSchema(), GROUP_READ_ONLY_FIELDS - {"source"})
     group = services.create_group(request.dbsession, body)
+    record_created(request, "group.create", "group", group)
     created(request, group_location(request, group), group.version)
     return group_json(request, group)
 
@@ -81,7 +83,8 @@ def patch_group(context: GroupResource, request: Any) -> dict[str, Any]:
     lock_for_update(request.dbsession, context.group)
     check_if_match(request, context.group.version)
     changes = validated_body(request, GroupPatchSchema(), GROUP_READ_ONLY_FIELDS)
-    group = services.update_group(request.dbsession, context.group, changes)
+    with record_changes(request, "group.update", "group", context.group):
+        group = services.update_group(request.dbsession, context.group, changes)
     set_etag(request, group.version)
     return group_json(request, group)
 
@@ -90,7 +93,8 @@ def patch_group(context: GroupResource, request: Any) -> dict[str, Any]:
 def delete_group(context: GroupResource, request: Any) -> Any:
     lock_for_update(request.dbsession, context.group)
     check_if_match(request, context.group.version)
-    services.delete_group(request.dbsession, context.group)
+    with record_deletion(request, "group.delete", "group", context.group) as details:
+        details.update(services.delete_group(request.dbsession, context.group))
     return no_content(request)
 
 

@@ -17,6 +17,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from access_platform import credentials
+from access_platform.audit.recorder import (
+    Actor,
+    record,
+    record_changes,
+    record_created,
+    row_summary,
+)
 from access_platform.auth.passwords import hash_password
 from access_platform.db import utcnow
 from access_platform.errors import ApiError, problem_type, validation_error
@@ -97,11 +104,14 @@ def create_invitation(request: Any, fields: dict[str, Any]) -> Invitation:
 
     email = fields["email"]
     now = utcnow()
-    _expire_lapsed(dbsession, email, workspace.id, now)
+    _expire_lapsed(request, email, workspace.id, now)
     if _pending_for(dbsession, email, workspace.id) is not None:
         raise _already_pending(email, workspace.id)
 
-    user = _find_user_by_email(dbsession, email) or _create_invited_user(dbsession, email)
+    user = _find_user_by_email(dbsession, email)
+    user_created = False
+    if user is None:
+        user, user_created = _create_invited_user(dbsession, email)
     if find_assignment(dbsession, role.id, "user", user.id, workspace.id) is not None:
         raise ApiError(
             409,
@@ -147,12 +157,19 @@ def create_invitation(request: Any, fields: dict[str, Any]) -> Invitation:
         role.id,
         invitation.id,
     )
+    if user_created:
+        record_created(request, "user.create", "user", user)
+    record_created(request, "role_assignment.create", "role_assignment", assignment)
+    record_created(request, "invitation.create", "invitation", invitation)
     deliver_after_commit(request, invitation, token, "created")
     return invitation
 
 
-def _create_invited_user(dbsession: Session, email: str) -> User:
-    """Create the ``invited`` user for an address, or return the one a concurrent request made."""
+def _create_invited_user(dbsession: Session, email: str) -> tuple[User, bool]:
+    """Create the ``invited`` user for an address, or find the one a concurrent request made.
+
+    Returns the user and whether this call created it.
+    """
     try:
         with dbsession.begin_nested():
             user = User(user_name=email, email=email, display_name=email, status="invited")
@@ -163,15 +180,17 @@ def _create_invited_user(dbsession: Session, email: str) -> User:
         user = _find_user_by_email(dbsession, email)
         if user is None:
             raise
-    return user
+        return user, False
+    return user, True
 
 
-def _expire_lapsed(dbsession: Session, email: str, workspace_id: str, now: Any) -> None:
+def _expire_lapsed(request: Any, email: str, workspace_id: str, now: Any) -> None:
     """Mark lapsed pending invitations for the address as expired, and undo what they seeded.
 
     A new invitation replaces them, so their role assignments, like those of
     a cancelled invitation, are removed.
     """
+    dbsession = request.dbsession
     lapsed = dbsession.scalars(
         select(Invitation).where(
             Invitation.email_folded == fold(email),
@@ -181,20 +200,29 @@ def _expire_lapsed(dbsession: Session, email: str, workspace_id: str, now: Any) 
         )
     ).all()
     for invitation in lapsed:
-        _remove_seeded_assignment(dbsession, invitation)
-        invitation.invitation_status = "expired"
-        invitation.updated_at = now
+        with record_changes(request, "invitation.expire", "invitation", invitation):
+            _remove_seeded_assignment(request, invitation)
+            invitation.invitation_status = "expired"
+            invitation.updated_at = now
     if lapsed:
         dbsession.flush()
         log.info("expired %d lapsed invitations for workspace %s", len(lapsed), workspace_id)
 
 
-def _remove_seeded_assignment(dbsession: Session, invitation: Invitation) -> None:
+def _remove_seeded_assignment(request: Any, invitation: Invitation) -> None:
     if invitation.assignment_id is None:
         return
+    dbsession = request.dbsession
     assignment = dbsession.get(RoleAssignment, invitation.assignment_id)
     invitation.assignment_id = None
     if assignment is not None:
+        record(
+            request,
+            "role_assignment.delete",
+            "role_assignment",
+            assignment.id,
+            row_summary(assignment),
+        )
         dbsession.delete(assignment)
 
 
@@ -235,12 +263,13 @@ def resend_invitation(request: Any, invitation: Invitation) -> Invitation:
     _require_pending(invitation, "resent")
     token = secrets.token_urlsafe(32)
     now = utcnow()
-    invitation.token_digest = credentials.digest(token)
-    invitation.expires_at = now + _lifetime(request)
-    invitation.sent_count += 1
-    invitation.last_sent_at = now
-    invitation.updated_at = now
-    request.dbsession.flush()
+    with record_changes(request, "invitation.resend", "invitation", invitation):
+        invitation.token_digest = credentials.digest(token)
+        invitation.expires_at = now + _lifetime(request)
+        invitation.sent_count += 1
+        invitation.last_sent_at = now
+        invitation.updated_at = now
+        request.dbsession.flush()
     log.info("resent invitation %s (send %d)", invitation.id, invitation.sent_count)
     deliver_after_commit(request, invitation, token, "resent")
     return invitation
@@ -250,10 +279,11 @@ def cancel_invitation(request: Any, invitation: Invitation) -> Invitation:
     """Cancel a pending invitation and remove the assignment it seeded."""
     _require_pending(invitation, "cancelled")
     dbsession = request.dbsession
-    _remove_seeded_assignment(dbsession, invitation)
-    invitation.invitation_status = "cancelled"
-    invitation.updated_at = utcnow()
-    dbsession.flush()
+    with record_changes(request, "invitation.cancel", "invitation", invitation):
+        _remove_seeded_assignment(request, invitation)
+        invitation.invitation_status = "cancelled"
+        invitation.updated_at = utcnow()
+        dbsession.flush()
     log.info("cancelled invitation %s", invitation.id)
     return invitation
 
@@ -276,27 +306,32 @@ def accept_invitation(
     dbsession = request.dbsession
     user = dbsession.get(User, invitation.user_id)
     now = utcnow()
-    if user.status == "invited":
-        user.status = "active"
-        user.updated_at = now
-        if password:
-            user.password_hash = hash_password(password)
-    elif password:
-        # The token proves control of the address the invitation went to,
-        # which is not enough to take over an account that existed before.
-        raise validation_error(
-            [
-                {
-                    "pointer": "#/password",
-                    "detail": "This account existed before the invitation; "
-                    "accept without a password and keep the current one.",
-                }
-            ]
-        )
-    invitation.invitation_status = "accepted"
-    invitation.accepted_at = now
-    invitation.updated_at = now
-    dbsession.flush()
+    # The request carries no credential: the token is one, and the
+    # invitation's user is who accepts.
+    actor = Actor("user", user.id, "invitation_token", invitation.id)
+    with record_changes(request, "user.update", "user", user, actor=actor):
+        if user.status == "invited":
+            user.status = "active"
+            user.updated_at = now
+            if password:
+                user.password_hash = hash_password(password)
+        elif password:
+            # The token proves control of the address the invitation went to,
+            # which is not enough to take over an account that existed before.
+            raise validation_error(
+                [
+                    {
+                        "pointer": "#/password",
+                        "detail": "This account existed before the invitation; "
+                        "accept without a password and keep the current one.",
+                    }
+                ]
+            )
+    with record_changes(request, "invitation.accept", "invitation", invitation, actor=actor):
+        invitation.invitation_status = "accepted"
+        invitation.accepted_at = now
+        invitation.updated_at = now
+        dbsession.flush()
     log.info("invitation %s accepted by user %s", invitation.id, user.id)
     return invitation
 

@@ -15,6 +15,7 @@ from importlib.metadata import version
 from types import ModuleType
 from typing import Any
 
+from access_platform.audit import openapi as audit_openapi
 from access_platform.auth import openapi as auth_openapi
 from access_platform.auth.methods import API_KEY_HEADER
 from access_platform.batch import openapi as batch_openapi
@@ -60,6 +61,7 @@ DOMAINS: tuple[ModuleType, ...] = (
     invitations_openapi,
     batch_openapi,
     scim_admin_openapi,
+    audit_openapi,
 )
 
 

@@ -55,6 +55,7 @@ CORE_PERMISSIONS: tuple[Permission, ...] = (
     Permission("workspaces.read", "Read workspaces."),
     Permission("workspaces.write", "Create, change and delete workspaces."),
     Permission("scim_tokens.manage", "Issue, list and revoke SCIM tokens."),
+    Permission("audit.read", "Read the audit trail: who changed what, and when."),
 )
 
 

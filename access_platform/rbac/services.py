@@ -9,6 +9,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from access_platform.audit.recorder import record_created
 from access_platform.db import flush_or_conflict, utcnow
 from access_platform.errors import ApiError, problem_type, validation_error
 from access_platform.groups.models import Group
@@ -232,6 +233,7 @@ def create_assignment(request: Any, fields: dict[str, Any]) -> RoleAssignment:
         assignment.principal_id,
         workspace_id,
     )
+    record_created(request, "role_assignment.create", "role_assignment", assignment)
     return assignment
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from pyramid.view import view_config
 
+from access_platform.audit.recorder import record_changes, record_created, record_deletion
 from access_platform.db import lock_for_update
 from access_platform.etags import check_if_match, set_etag
 from access_platform.listing import ListQuery, envelope, fetch_page, invalid_parameter
@@ -60,6 +61,7 @@ def list_roles(context: RoleCollection, request: Any) -> dict[str, Any]:
 def create_role(context: RoleCollection, request: Any) -> dict[str, Any]:
     body = validated_body(request, RoleCreateSchema(), ROLE_READ_ONLY_FIELDS)
     role = services.create_role(request, body)
+    record_created(request, "role.create", "role", role, also=("permissions",))
     created(request, request.application_url + f"/api/v1/roles/{role.id}", role.version)
     return role_json(request, role)
 
@@ -77,7 +79,8 @@ def patch_role(context: RoleResource, request: Any) -> dict[str, Any]:
     lock_for_update(request.dbsession, context.role)
     check_if_match(request, context.role.version)
     changes = validated_body(request, RolePatchSchema(), ROLE_READ_ONLY_FIELDS | {"scope"})
-    role = services.update_role(request, context.role, changes)
+    with record_changes(request, "role.update", "role", context.role, also=("permissions",)):
+        role = services.update_role(request, context.role, changes)
     set_etag(request, role.version)
     return role_json(request, role)
 
@@ -86,7 +89,8 @@ def patch_role(context: RoleResource, request: Any) -> dict[str, Any]:
 def delete_role(context: RoleResource, request: Any) -> Any:
     lock_for_update(request.dbsession, context.role)
     check_if_match(request, context.role.version)
-    services.delete_role(request.dbsession, context.role)
+    with record_deletion(request, "role.delete", "role", context.role, also=("permissions",)):
+        services.delete_role(request.dbsession, context.role)
     return no_content(request)
 
 
@@ -160,7 +164,8 @@ def get_assignment(context: RoleAssignmentResource, request: Any) -> dict[str, A
     context=RoleAssignmentResource, request_method="DELETE", permission="role_assignments.write"
 )
 def delete_assignment(context: RoleAssignmentResource, request: Any) -> Any:
-    services.delete_assignment(request.dbsession, context.assignment)
+    with record_deletion(request, "role_assignment.delete", "role_assignment", context.assignment):
+        services.delete_assignment(request.dbsession, context.assignment)
     return no_content(request)
 
 

@@ -10,6 +10,7 @@ import colander
 from pyramid.view import view_config
 from sqlalchemy import select
 
+from access_platform.audit.recorder import record_changes, record_created
 from access_platform.db import utcnow
 from access_platform.errors import validation_error
 from access_platform.listing import ListQuery, SortKey, datetime_sort_key, envelope, fetch_page
@@ -112,6 +113,7 @@ def create_token(context: ScimTokenCollection, request: Any) -> dict[str, Any]:
     issued = issue_scim_token(
         request.dbsession, body["name"], request.identity.user.id, expires_at, scopes
     )
+    record_created(request, "scim_token.create", "scim_token", issued.token)
     created(request, request.application_url + f"/api/v1/admin/scim/tokens/{issued.token.id}", None)
     return {**token_json(request, issued.token), "token": issued.secret}
 
@@ -126,7 +128,8 @@ def revoke_token(context: RevokeAction, request: Any) -> dict[str, Any]:
     """Revoke a token, effective from the next SCIM request; revoking again changes nothing."""
     token = context.__parent__.token
     if token.revoked_at is None:
-        token.revoked_at = utcnow()
-        request.dbsession.flush()
+        with record_changes(request, "scim_token.revoke", "scim_token", token):
+            token.revoked_at = utcnow()
+            request.dbsession.flush()
         log.info("revoked SCIM token %s", token.id)
     return token_json(request, token)

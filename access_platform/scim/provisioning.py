@@ -12,12 +12,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from access_platform.audit.recorder import REDACTED, id_list_summary, record
 from access_platform.db import flush_or_conflict, insert_row, new_id, utcnow
 from access_platform.errors import ApiError
 from access_platform.groups.models import Group, GroupMember
@@ -44,6 +46,9 @@ log = logging.getLogger(__name__)
 PATCH_OP_URN = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 # Attributes a client may send back on POST or PUT but never sets.
 IGNORED_ON_WRITE = frozenset({"id", "meta", "schemas", "groups"})
+# Attributes an audit event leaves out of its summary: set by the server,
+# or, for members, summarised as the ids added and removed.
+UNAUDITED_ATTRIBUTES = frozenset({"id", "meta", "schemas", "groups", "members"})
 
 
 def scim_error(error: ScimPatchError) -> ApiError:
@@ -98,6 +103,26 @@ def _checked(resource: dict[str, Any]) -> dict[str, Any]:
     if problem is not None:
         raise ApiError(400, problem, scim_type="invalidValue")
     return resource
+
+
+def scim_changes(
+    before: dict[str, Any], after: dict[str, Any], password_set: bool = False
+) -> dict[str, Any]:
+    """Return the attributes of ``after`` that differ from ``before``, for an audit event.
+
+    Attributes are named as SCIM names them, and a removed attribute maps
+    to ``None``. ``password`` is write-only, so it is never compared. It
+    appears, redacted, when ``password_set`` is true.
+    """
+    changes: dict[str, Any] = {}
+    for name in sorted(set(before) | set(after)):
+        if name in UNAUDITED_ATTRIBUTES or name == "password":
+            continue
+        if before.get(name) != after.get(name):
+            changes[name] = after.get(name)
+    if password_set:
+        changes["password"] = REDACTED
+    return changes
 
 
 def _require(resource: dict[str, Any], name: str) -> None:
@@ -162,6 +187,8 @@ def create_user(request: Any, body: Any) -> User:
         store_user(request.dbsession, user, resource, columns_stored=True)
     flush_or_conflict(request.dbsession, "user_name_folded", user_name_conflict(user.user_name))
     log.info("SCIM token %s created user %s", identity.credential_id, user.id)
+    changes = scim_changes({}, resource, password_set=bool(resource.get("password")))
+    record(request, "scim.user.create", "user", user.id, changes)
     return user
 
 
@@ -171,7 +198,13 @@ def replace_user(request: Any, user: User, body: Any) -> User:
     resource = _as_resource({"schemas": [schema.core.id]}, attributes, schema)
     _require(resource, "userName")
     _check_required(resource, schema)
+    current = user_as_resource(request, user, with_groups=False)
     _write_user(request, user, resource)
+    # Compared as stored: a resource without ``active`` leaves the user active.
+    stored = user_as_resource(request, user, with_groups=False)
+    changes = scim_changes(current, stored, password_set=bool(resource.get("password")))
+    if changes:
+        record(request, "scim.user.replace", "user", user.id, changes)
     return user
 
 
@@ -187,6 +220,9 @@ def patch_user(request: Any, user: User, body: Any) -> User:
     if resource != current:
         active_removed = "active" in current and "active" not in resource
         _write_user(request, user, resource, active_removed)
+        changes = scim_changes(current, resource, password_set=bool(resource.get("password")))
+        if changes:
+            record(request, "scim.user.patch", "user", user.id, changes)
     return user
 
 
@@ -207,8 +243,9 @@ def _write_user(
 def delete_user(request: Any, user: User) -> None:
     """Delete ``user``, its memberships and role assignments; keys, sessions and emails cascade."""
     dbsession = request.dbsession
-    dbsession.execute(delete(GroupMember).where(GroupMember.member_id == user.id))
-    dbsession.execute(
+    summary = scim_changes({}, user_as_resource(request, user, with_groups=False))
+    memberships = dbsession.execute(delete(GroupMember).where(GroupMember.member_id == user.id))
+    assignments = dbsession.execute(
         delete(RoleAssignment).where(
             RoleAssignment.principal_type == "user", RoleAssignment.principal_id == user.id
         )
@@ -216,6 +253,9 @@ def delete_user(request: Any, user: User) -> None:
     dbsession.delete(user)
     dbsession.flush()
     log.info("SCIM token %s deleted user %s", request.identity.credential_id, user.id)
+    summary["removed_memberships"] = memberships.rowcount
+    summary["removed_role_assignments"] = assignments.rowcount
+    record(request, "scim.user.delete", "user", user.id, summary)
 
 
 def list_users(request: Any, parameters: ListParameters) -> tuple[int, list[dict[str, Any]]]:
@@ -311,8 +351,10 @@ def create_group(request: Any, body: Any) -> Group:
     store_group_data(group, resource)
     dbsession.add(group)
     flush_or_conflict(dbsession, "display_name_folded", _group_conflict(group.display_name))
-    _store_members(dbsession, group, [], resource.get("members") or [])
+    members = _store_members(dbsession, group, [], resource.get("members") or [])
     log.info("SCIM token %s created group %s", request.identity.credential_id, group.id)
+    changes = {**scim_changes({}, resource), **members.summary()}
+    record(request, "scim.group.create", "group", group.id, changes)
     return group
 
 
@@ -321,8 +363,12 @@ def replace_group(request: Any, group: Group, body: Any) -> Group:
     attributes = _checked_body(body, schema.core.id)
     resource = _as_resource({"schemas": [schema.core.id]}, attributes, schema)
     _check_required(resource, schema)
-    current = group_members(request.dbsession, [group.id])[group.id]
-    _write_group(request, group, resource, current)
+    current_members = group_members(request.dbsession, [group.id])[group.id]
+    current = group_resource(request.scim_base_url, group, current_members)
+    members = _write_group(request, group, resource, current_members)
+    changes = {**scim_changes(current, resource), **members.summary()}
+    if changes:
+        record(request, "scim.group.replace", "group", group.id, changes)
     return group
 
 
@@ -336,7 +382,10 @@ def patch_group(request: Any, group: Group, body: Any) -> Group:
         raise scim_error(error) from None
     _check_required(resource, schema, before=current)
     if resource != current:
-        _write_group(request, group, resource, current_members)
+        members = _write_group(request, group, resource, current_members)
+        changes = {**scim_changes(current, resource), **members.summary()}
+        if changes:
+            record(request, "scim.group.patch", "group", group.id, changes)
     return group
 
 
@@ -348,7 +397,7 @@ def _group_conflict(display_name: str) -> ApiError:
 
 def _write_group(
     request: Any, group: Group, resource: dict[str, Any], current: list[dict[str, Any]]
-) -> None:
+) -> MemberChanges:
     dbsession = request.dbsession
     # A group without a displayName is named after its id (SCIM does not
     # require one; the platform does).
@@ -360,17 +409,41 @@ def _write_group(
     # Flush the rename first, so a taken name surfaces here as a 409 and
     # not in the automatic flush of the member queries below.
     flush_or_conflict(dbsession, "display_name_folded", _group_conflict(group.display_name))
-    changed = _store_members(dbsession, group, current, resource.get("members") or [])
-    if changed or dbsession.is_modified(group):
+    members = _store_members(dbsession, group, current, resource.get("members") or [])
+    if members or dbsession.is_modified(group):
         group.updated_at = utcnow()
     flush_or_conflict(dbsession, "display_name_folded", _group_conflict(group.display_name))
     log.info("SCIM token %s changed group %s", request.identity.credential_id, group.id)
+    return members
+
+
+@dataclass
+class MemberChanges:
+    """The member ids that a SCIM write added to a group, removed, or gave a new display."""
+
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    relabelled: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.removed or self.relabelled)
+
+    def summary(self) -> dict[str, Any]:
+        """Return the audit summary: added and removed ids, each list with its count."""
+        changes: dict[str, Any] = {}
+        if self.added:
+            changes.update(id_list_summary("members_added", self.added))
+        if self.removed:
+            changes.update(id_list_summary("members_removed", self.removed))
+        if self.relabelled:
+            changes.update(id_list_summary("members_relabelled", self.relabelled))
+        return changes
 
 
 def _store_members(
     dbsession: Session, group: Group, current: list[dict[str, Any]], wanted: list[dict[str, Any]]
-) -> bool:
-    """Make the group's members ``wanted``; return whether anything changed.
+) -> MemberChanges:
+    """Make the group's members ``wanted``; return what changed.
 
     Adds and removals are each one statement, whatever their number. Every
     new member must name an existing user or group (400 ``invalidValue``),
@@ -449,7 +522,7 @@ def _store_members(
                 GroupMember.group_id == group.id, GroupMember.member_id.in_(removed)
             )
         )
-    return bool(added or removed or relabelled)
+    return MemberChanges(added, sorted(removed), relabelled)
 
 
 def _check_member_types(wanted: list[dict[str, Any]], kinds: dict[str, str]) -> None:
@@ -491,7 +564,9 @@ def _contains(dbsession: Session, candidates: list[str], group_id: str) -> bool:
 
 
 def delete_scim_group(request: Any, group: Group) -> None:
-    delete_group(request.dbsession, group)
+    summary = scim_changes({}, group_resource(request.scim_base_url, group, None))
+    summary.update(delete_group(request.dbsession, group))
+    record(request, "scim.group.delete", "group", group.id, summary)
 
 
 def list_groups(request: Any, parameters: ListParameters) -> tuple[int, list[dict[str, Any]]]:

@@ -6,6 +6,7 @@ from typing import Any
 
 from pyramid.view import view_config
 
+from access_platform.audit.recorder import record_changes, record_created
 from access_platform.db import lock_for_update
 from access_platform.errors import ApiError, validation_error
 from access_platform.etags import check_if_match, set_etag
@@ -59,6 +60,7 @@ def list_users(context: UserCollection, request: Any) -> dict[str, Any]:
 def create_user(context: UserCollection, request: Any) -> dict[str, Any]:
     body = validated_body(request, UserCreateSchema(), USER_READ_ONLY_FIELDS)
     user = services.create_user(request.dbsession, body)
+    record_created(request, "user.create", "user", user)
     created(request, user_location(request, user), user.version)
     return user_json(request, user)
 
@@ -76,7 +78,8 @@ def patch_user(context: UserResource, request: Any) -> dict[str, Any]:
     lock_for_update(request.dbsession, context.user)
     check_if_match(request, context.user.version)
     changes = validated_body(request, UserPatchSchema(), USER_READ_ONLY_FIELDS)
-    user = services.update_user(request.dbsession, context.user, changes)
+    with record_changes(request, "user.update", "user", context.user):
+        user = services.update_user(request.dbsession, context.user, changes)
     set_etag(request, user.version)
     return user_json(request, user)
 
@@ -88,7 +91,8 @@ def deactivate_user(context: DeactivateAction, request: Any) -> dict[str, Any]:
     user = context.__parent__.user
     lock_for_update(request.dbsession, user)
     check_if_match(request, user.version)
-    services.deactivate_user(request.dbsession, user)
+    with record_changes(request, "user.deactivate", "user", user):
+        services.deactivate_user(request.dbsession, user)
     set_etag(request, user.version)
     return user_json(request, user)
 

@@ -56,10 +56,11 @@ def update_workspace(
     return workspace
 
 
-def delete_workspace(dbsession: Session, workspace: Workspace, force: bool) -> None:
+def delete_workspace(dbsession: Session, workspace: Workspace, force: bool) -> dict[str, int]:
     """Delete ``workspace``; 409 while it has assignments or pending invitations, unless ``force``.
 
     With ``force``, its role assignments and invitations go with it.
+    Returns how many of each went, for the audit event.
     """
     assignments = dbsession.scalar(
         select(func.count())
@@ -85,11 +86,19 @@ def delete_workspace(dbsession: Session, workspace: Workspace, force: bool) -> N
             extensions={"role_assignments": assignments, "pending_invitations": pending},
         )
 
-    dbsession.execute(delete(Invitation).where(Invitation.workspace_id == workspace.id))
-    dbsession.execute(delete(RoleAssignment).where(RoleAssignment.workspace_id == workspace.id))
+    invitations = dbsession.execute(
+        delete(Invitation).where(Invitation.workspace_id == workspace.id)
+    )
+    removed_assignments = dbsession.execute(
+        delete(RoleAssignment).where(RoleAssignment.workspace_id == workspace.id)
+    )
     dbsession.delete(workspace)
     dbsession.flush()
     log.info("deleted workspace %s (force=%s)", workspace.id, force)
+    return {
+        "removed_invitations": invitations.rowcount,
+        "removed_role_assignments": removed_assignments.rowcount,
+    }
 
 
 def filtered_workspaces(params: dict[str, str]) -> Select[Any]:

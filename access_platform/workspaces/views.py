@@ -6,6 +6,7 @@ from typing import Any
 
 from pyramid.view import view_config
 
+from access_platform.audit.recorder import record_changes, record_created, record_deletion
 from access_platform.db import lock_for_update
 from access_platform.etags import check_if_match, set_etag
 from access_platform.listing import ListQuery, envelope, fetch_page, invalid_parameter
@@ -74,6 +75,7 @@ def list_workspaces(context: WorkspaceCollection, request: Any) -> dict[str, Any
 def create_workspace(context: WorkspaceCollection, request: Any) -> dict[str, Any]:
     body = validated_body(request, WorkspaceCreateSchema(), WORKSPACE_READ_ONLY_FIELDS)
     workspace = services.create_workspace(request.dbsession, body)
+    record_created(request, "workspace.create", "workspace", workspace)
     created(
         request, request.application_url + f"/api/v1/workspaces/{workspace.id}", workspace.version
     )
@@ -98,7 +100,8 @@ def patch_workspace(context: WorkspaceResource, request: Any) -> dict[str, Any]:
     lock_for_update(request.dbsession, context.workspace)
     check_if_match(request, context.workspace.version)
     changes = validated_body(request, WorkspacePatchSchema(), WORKSPACE_READ_ONLY_FIELDS)
-    workspace = services.update_workspace(request.dbsession, context.workspace, changes)
+    with record_changes(request, "workspace.update", "workspace", context.workspace):
+        workspace = services.update_workspace(request.dbsession, context.workspace, changes)
     set_etag(request, workspace.version)
     return workspace_json(request, workspace)
 
@@ -110,5 +113,8 @@ def delete_workspace(context: WorkspaceResource, request: Any) -> Any:
     force_text = request.GET.get("force", "false").lower()
     if force_text not in ("true", "false"):
         raise invalid_parameter("force", "expected true or false.")
-    services.delete_workspace(request.dbsession, context.workspace, force_text == "true")
+    force = force_text == "true"
+    with record_deletion(request, "workspace.delete", "workspace", context.workspace) as details:
+        details["force"] = force
+        details.update(services.delete_workspace(request.dbsession, context.workspace, force))
     return no_content(request)

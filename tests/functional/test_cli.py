@@ -189,3 +189,51 @@ def test_missing_ini_file_is_reported(tmp_path):
     result = run_cli("migrate", str(tmp_path / "missing.ini"))
     assert result.returncode == 1
     assert "missing.ini" in result.stderr
+
+
+def test_create_admin_and_key_are_audited_as_cli(ini_file):
+    text = ini_file.read_text()
+    text = text.replace("[loggers]\nkeys = root\n", "[loggers]\nkeys = root, audit\n")
+    text += (
+        "\n[logger_audit]\nlevel = INFO\nhandlers = console\npropagate = 0\n"
+        "qualname = access_platform.audit.events\n"
+    )
+    ini_file.write_text(text)
+    run_cli("migrate", str(ini_file))
+
+    created = run_cli(
+        "create-admin",
+        str(ini_file),
+        "--user-name",
+        "admin",
+        "--password-stdin",
+        stdin="a long enough password\n",
+    )
+    second = run_cli("create-api-key", str(ini_file), "--user-name", "admin")
+
+    key = created.stdout.strip().splitlines()[-1]
+    second_key = second.stdout.strip().splitlines()[-1]
+    body = app_for(ini_file).get("/api/v1/auditEvents", headers={"X-API-Key": key}).json
+    events = list(reversed(body["items"]))
+    assert [event["action"] for event in events] == [
+        "user.create",
+        "role_assignment.create",
+        "api_key.create",
+        "api_key.create",
+    ]
+    for event in events:
+        assert event["actor"] == {
+            "type": "cli",
+            "id": None,
+            "auth_method": "cli",
+            "credential_id": None,
+        }
+        assert event["request_id"] is None
+        assert event["client_address"] is None
+    assert events[0]["changes"]["password"] == "[redacted]"
+    assert events[2]["changes"]["secret"] == "[redacted]"
+    logged = created.stderr + second.stderr
+    assert logged.count('"action":"api_key.create"') == 2
+    for secret in (key, second_key, "a long enough password"):
+        assert secret not in str(events)
+        assert secret not in logged

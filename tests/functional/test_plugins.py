@@ -22,6 +22,7 @@ BUILTINS = {
     "builtin-scim-schemas",
     "builtin-permissions",
     "builtin-invitation-log",
+    "builtin-audit-log",
 }
 
 
