@@ -288,8 +288,14 @@ def print_comparisons(results: list[dict[str, Any]]) -> None:
         )
         if len(runs) < 2 or runs[0]["users"] == runs[-1]["users"]:
             continue
-        print(f"\n## {database_name}: {runs[0]['users']:,} against {runs[-1]['users']:,} users\n")
-        print(report.format_checks(report.compare(runs[0], runs[-1])))
+        small, large = runs[0], runs[-1]
+        print(f"\n## {database_name}: {small['users']:,} against {large['users']:,} users\n")
+        # Load from other processes changes latencies more than the sizes do.
+        print(
+            f"Load average before each run: {small['machine']['load_before'][0]:.2f} and "
+            f"{large['machine']['load_before'][0]:.2f}.\n"
+        )
+        print(report.format_checks(report.compare(small, large)))
 
 
 def positive_int(text: str) -> int:
@@ -350,7 +356,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="timed rounds of 20 sequential creates and of one $batch of 20 (default: 15)",
     )
 
-    parser.add_argument("--output", type=Path, help="write the results as JSON to this file")
+    parser.add_argument(
+        "--output", type=Path, metavar="FILE", help="write the results as JSON to this file"
+    )
     parser.add_argument(
         "--profile",
         type=Path,
