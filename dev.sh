@@ -6,8 +6,10 @@
 #                    once), and serve on http://127.0.0.1:6543
 #   ./dev.sh test    create .venv, install, and run the whole test suite;
 #                    extra arguments go to pytest
+#   ./dev.sh bench   create .venv, install, and run benchmarks/run.py;
+#                    extra arguments go to it (see benchmarks/README.md)
 #
-# Both are safe to repeat: an existing .venv, database and administrator
+# All three are safe to repeat: an existing .venv, database and administrator
 # are reused. Set PYTHON to choose the interpreter (3.11 or newer).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -60,8 +62,13 @@ case "$command" in
         shift
         exec "$VENV/bin/python" -m pytest "$@"
         ;;
+    bench)
+        ensure_venv
+        shift
+        exec "$VENV/bin/python" benchmarks/run.py "$@"
+        ;;
     *)
-        echo "usage: ./dev.sh run | test [pytest arguments]" >&2
+        echo "usage: ./dev.sh run | test [pytest arguments] | bench [run.py arguments]" >&2
         exit 2
         ;;
 esac

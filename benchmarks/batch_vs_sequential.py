@@ -25,97 +25,12 @@ import argparse
 import http.client
 import json
 import os
-import secrets
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
-import sqlalchemy as sa
-from sqlalchemy.engine import make_url
-
-ROOT = Path(__file__).resolve().parent.parent
-VENV_BIN = Path(sys.executable).parent
-
-INI = """\
-[app:main]
-use = egg:access-platform
-sqlalchemy.url = {url}
-access_platform.session.cookie_secure = false
-access_platform.batch.max_requests = {items}
-
-[server:main]
-use = egg:waitress#main
-listen = 127.0.0.1:{port}
-threads = 4
-
-[loggers]
-keys = root
-
-[handlers]
-keys = console
-
-[formatters]
-keys = generic
-
-[logger_root]
-level = WARN
-handlers = console
-
-[handler_console]
-class = StreamHandler
-args = (sys.stderr,)
-level = NOTSET
-formatter = generic
-
-[formatter_generic]
-format = %(levelname)s %(message)s
-"""
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextmanager
-def database(url: str | None, folder: Path):
-    if url is None:
-        yield f"sqlite:///{folder / 'bench.sqlite'}"
-        return
-    base = make_url(url)
-    name = f"access_platform_bench_{secrets.token_hex(4)}"
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-def run(command: list[str]) -> str:
-    return subprocess.run(command, check=True, capture_output=True, text=True).stdout
-
-
-def wait_for(port: int, timeout_seconds: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout_seconds
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-            connection.request("GET", "/healthz")
-            if connection.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"the server on port {port} did not start within {timeout_seconds} seconds")
+from harness import VENV_BIN, ServerProcess, database, free_port, product_ini, run_command
 
 
 def post(connection: http.client.HTTPConnection, path: str, body: dict, key: str) -> int:
@@ -139,29 +54,14 @@ def main() -> None:
         with database(arguments.database_url, folder) as url:
             port = free_port()
             ini = folder / "bench.ini"
-            ini.write_text(INI.format(url=url, port=port, items=arguments.items))
-            run([str(VENV_BIN / "access-platform"), "migrate", str(ini)])
-            key = (
-                run(
-                    [
-                        str(VENV_BIN / "access-platform"),
-                        "create-admin",
-                        str(ini),
-                        "--user-name",
-                        "bench",
-                    ]
-                )
-                .strip()
-                .splitlines()[-1]
-            )
+            ini.write_text(product_ini(url, port, threads=4, batch_max_requests=arguments.items))
+            run_command([str(VENV_BIN / "access-platform"), "migrate", str(ini)])
+            command = [str(VENV_BIN / "access-platform"), "create-admin", str(ini)]
+            output = run_command([*command, "--user-name", "bench"])
+            key = output.strip().splitlines()[-1]
 
-            server = subprocess.Popen([str(VENV_BIN / "pserve"), str(ini)], cwd=ROOT)
-            try:
-                wait_for(port)
+            with ServerProcess(ini, port, "/healthz"):
                 sequential, batched = measure(port, key, arguments.items, arguments.rounds)
-            finally:
-                server.terminate()
-                server.wait(timeout=30)
 
     engine = "PostgreSQL" if arguments.database_url else "SQLite"
     sequential_ms = statistics.median(sequential) * 1000
