@@ -28,10 +28,7 @@ class ApiKeyMethod:
         if api_key is None:
             return AuthFailure(self.name, reason)
 
-        services.touch(
-            api_key,
-            request.registry.settings["access_platform.credentials.last_used_interval_seconds"],
-        )
+        services.touch(request, api_key)
         return Identity(
             method=self.name,
             principal_id=f"user:{api_key.user_id}",
@@ -68,10 +65,7 @@ class SessionCookieMethod:
         if browser_session is None:
             return AuthFailure(self.name, reason)
 
-        services.touch(
-            browser_session,
-            request.registry.settings["access_platform.credentials.last_used_interval_seconds"],
-        )
+        services.touch(request, browser_session)
         return Identity(
             method=self.name,
             principal_id=f"user:{browser_session.user_id}",

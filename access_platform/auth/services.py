@@ -5,14 +5,17 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from access_platform import credentials
 from access_platform.auth.models import ApiKey, BrowserSession
 from access_platform.auth.passwords import verify_password
-from access_platform.db import utcnow
+from access_platform.db import SQLITE_BEGIN_IMMEDIATE, UNSAFE_METHODS, utcnow
 from access_platform.users.models import User, fold_user_name
 
 log = logging.getLogger(__name__)
@@ -63,12 +66,44 @@ def find_api_key(dbsession: Session, secret: str) -> tuple[ApiKey | None, str]:
     return api_key, ""
 
 
-def touch(credential: ApiKey | BrowserSession, interval_seconds: int) -> None:
-    """Record that ``credential`` was used, at most once every ``interval_seconds``."""
+def touch(request: Any, credential: Any) -> None:
+    """Record that ``credential`` (an API key, session or SCIM token) was used.
+
+    The time is written at most once every
+    ``access_platform.credentials.last_used_interval_seconds``. A request
+    that writes anyway writes it in its own transaction. A read-only request
+    writes it in a short transaction of its own instead, because on SQLite a
+    read transaction that starts writing fails at once when another writer
+    committed since it began, whatever the busy timeout. Losing that race
+    only skips one update, so a failure there is logged and ignored.
+    """
+    settings = request.registry.settings
+    interval = timedelta(seconds=settings["access_platform.credentials.last_used_interval_seconds"])
     now = utcnow()
     last_used = credential.last_used_at
-    if last_used is None or now - last_used >= timedelta(seconds=interval_seconds):
+    if last_used is not None and now - last_used < interval:
+        return
+
+    if request.method in UNSAFE_METHODS:
         credential.last_used_at = now
+        return
+
+    table = type(credential).__table__
+    statement = update(table).where(table.c.id == credential.id).values(last_used_at=now)
+    try:
+        with request.registry.db_engine.connect() as connection:
+            connection = connection.execution_options(**{SQLITE_BEGIN_IMMEDIATE: True})
+            with connection.begin():
+                connection.execute(statement)
+    except DBAPIError as error:
+        log.warning(
+            "recording the use of %s %s failed, skipped: %s",
+            table.name,
+            credential.id,
+            type(error.orig).__name__,
+        )
+        return
+    set_committed_value(credential, "last_used_at", now)
 
 
 @dataclass(frozen=True)

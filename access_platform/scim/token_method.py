@@ -40,10 +40,7 @@ class ScimTokenMethod:
         if token.expires_at is not None and token.expires_at <= utcnow():
             return AuthFailure(self.name, f"expired SCIM token {token.id}")
 
-        touch(
-            token,
-            request.registry.settings["access_platform.credentials.last_used_interval_seconds"],
-        )
+        touch(request, token)
         return Identity(
             method=self.name,
             principal_id=f"scim_token:{token.id}",

@@ -111,3 +111,24 @@ def test_key_secret_is_never_stored(factory, admin):
     stored = factory.get(ApiKey, admin.api_key_id)
     assert admin.api_key not in (stored.secret_digest, stored.prefix, stored.name)
     assert stored.prefix in admin.api_key
+
+
+def test_key_use_recorded_after_a_concurrent_commit(testapp, admin, factory, registry, monkeypatch):
+    # Another writer commits between the key lookup and the last-use update
+    # of a read-only request. On SQLite that makes a write inside the
+    # request's read transaction fail at once, so the update has its own.
+    from access_platform.auth import services
+
+    find_api_key = services.find_api_key
+    other_user = factory.user("other-writer@example.com")
+
+    def find_then_let_another_writer_commit(dbsession, secret):
+        found = find_api_key(dbsession, secret)
+        factory.update(User, other_user.user_id, display_name=f"written {utcnow()}")
+        return found
+
+    monkeypatch.setattr(services, "find_api_key", find_then_let_another_writer_commit)
+
+    testapp.get(f"/api/v1/users/{admin.user_id}", headers=admin.headers, status=200)
+
+    assert factory.get(ApiKey, admin.api_key_id).last_used_at is not None
