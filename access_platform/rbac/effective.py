@@ -2,16 +2,17 @@
 
 A user's permissions are the union of the roles assigned to the user and
 to every group the user belongs to, directly or through nested groups.
-Tenant-wide assignments apply in every workspace. Everything is read in
-one query per request, with a recursive query for the group nesting.
+Tenant-wide assignments apply in every workspace. Authorization reads
+them in one query per request, which walks the group nesting recursively.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
 from access_platform.groups.models import GroupMember
@@ -69,28 +70,13 @@ def user_group_ids(user_id: str):
     )
 
 
-def effective_permissions(dbsession: Session, user: User) -> EffectivePermissions:
-    """Return every grant ``user`` holds. Users who are not active hold none."""
-    if user.status != "active":
-        return EffectivePermissions()
-
-    edges = user_group_ids(user.id)
-    edge_rows = dbsession.execute(select(edges.c.group_id, edges.c.member_id)).all()
-    group_parents: dict[str, set[str]] = defaultdict(set)
-    for group_id, member_id in edge_rows:
-        group_parents[member_id].add(group_id)
-    group_ids = {group_id for group_id, _member_id in edge_rows}
-
-    holder = RoleAssignment.principal_type == "user", RoleAssignment.principal_id == user.id
-    condition = and_(*holder)
-    if group_ids:
-        condition = or_(
-            condition,
-            and_(
-                RoleAssignment.principal_type == "group", RoleAssignment.principal_id.in_(group_ids)
-            ),
-        )
-    rows = dbsession.execute(
+def _grants_statement(user_id: str, group_ids: Any) -> Select[Any]:
+    """Return the select of every grant to ``user_id`` or to a group among ``group_ids``."""
+    condition = or_(
+        and_(RoleAssignment.principal_type == "user", RoleAssignment.principal_id == user_id),
+        and_(RoleAssignment.principal_type == "group", RoleAssignment.principal_id.in_(group_ids)),
+    )
+    return (
         select(
             RolePermission.permission,
             RoleAssignment.id,
@@ -103,7 +89,33 @@ def effective_permissions(dbsession: Session, user: User) -> EffectivePermission
         .join(RoleAssignment, RoleAssignment.role_id == RolePermission.role_id)
         .join(Role, Role.id == RoleAssignment.role_id)
         .where(condition)
-    ).all()
+    )
+
+
+def effective_permissions(
+    dbsession: Session, user: User, *, with_paths: bool = False
+) -> EffectivePermissions:
+    """Return every grant ``user`` holds. Users who are not active hold none.
+
+    Authorization needs only the grants, which one query returns, with the
+    group nesting walked inside it. ``with_paths`` also loads the nesting
+    itself, so that :func:`group_path` can explain a grant, at the cost of a
+    second query.
+    """
+    if user.status != "active":
+        return EffectivePermissions()
+
+    edges = user_group_ids(user.id)
+    if not with_paths:
+        rows = dbsession.execute(_grants_statement(user.id, select(edges.c.group_id))).all()
+        return EffectivePermissions([Grant(*row) for row in rows])
+
+    edge_rows = dbsession.execute(select(edges.c.group_id, edges.c.member_id)).all()
+    group_parents: dict[str, set[str]] = defaultdict(set)
+    for group_id, member_id in edge_rows:
+        group_parents[member_id].add(group_id)
+    group_ids = sorted({group_id for group_id, _member_id in edge_rows})
+    rows = dbsession.execute(_grants_statement(user.id, group_ids)).all()
     return EffectivePermissions([Grant(*row) for row in rows], dict(group_parents))
 
 

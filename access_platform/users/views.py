@@ -145,7 +145,7 @@ def effective_permissions(context: EffectivePermissionsResource, request: Any) -
         raise ApiError(404, f"No workspace with id {workspace_id} exists.")
 
     user = context.__parent__.user
-    grants = compute_effective_permissions(request.dbsession, user)
+    grants = compute_effective_permissions(request.dbsession, user, with_paths=True)
     catalogue = list(request.registry.permission_catalogue)
     items = explain(grants, user.id, catalogue, workspace_id)
     return {**envelope(items, None), "user_id": user.id, "workspace_id": workspace_id}
