@@ -186,13 +186,17 @@ def fetch_page(
 
     if query.after is not None:
         value, row_id = query.after
+        # The first condition alone bounds an index scan on the sort column;
+        # PostgreSQL does not derive it from the OR that follows.
         if query.descending:
             statement = statement.where(
-                or_(sort_column < value, and_(sort_column == value, id_column < row_id))
+                sort_column <= value,
+                or_(sort_column < value, and_(sort_column == value, id_column < row_id)),
             )
         else:
             statement = statement.where(
-                or_(sort_column > value, and_(sort_column == value, id_column > row_id))
+                sort_column >= value,
+                or_(sort_column > value, and_(sort_column == value, id_column > row_id)),
             )
 
     if query.descending:

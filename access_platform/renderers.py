@@ -23,9 +23,14 @@ def _json_renderer() -> JSON:
     return renderer
 
 
+# Pyramid may call a renderer factory for every response, so the SCIM
+# renderer reuses one JSON renderer rather than building and configuring one.
+_SCIM_JSON = _json_renderer()
+
+
 def scim_renderer_factory(info: Any) -> Any:
     """Render like ``json``, as ``application/scim+json`` (RFC 7644 section 8.1)."""
-    render_json = _json_renderer()(info)
+    render_json = _SCIM_JSON(info)
 
     def render(value: Any, system: dict[str, Any]) -> str:
         body = render_json(value, system)
