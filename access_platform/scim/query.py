@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, not_, or_, select, true
+from sqlalchemy import BigInteger, ColumnElement, and_, cast, exists, func, not_, or_, select, true
 
 from access_platform.errors import ApiError
 from access_platform.groups.models import Group, GroupMember
@@ -33,7 +33,7 @@ from access_platform.scim.filter import (
     parse_filter,
     parse_path,
 )
-from access_platform.scim.patch import ResourceSchema, ScimPatchError
+from access_platform.scim.patch import MAX_INTEGER, MIN_INTEGER, ResourceSchema, ScimPatchError
 from access_platform.users.models import User, UserEmail, fold
 
 # Core User attributes stored in columns rather than in users.scim_data.
@@ -81,6 +81,12 @@ def _compare(target: Column, op: str, value: Any) -> ColumnElement[bool]:
     if target.kind in ("integer", "decimal"):
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise invalid_filter("Numeric attributes compare with a number.")
+        if isinstance(value, int) and not MIN_INTEGER <= value <= MAX_INTEGER:
+            # SQLite cannot bind a larger integer, and PATCH stores none outside this range.
+            raise invalid_filter(
+                f"The number in the filter is out of range; use one from {MIN_INTEGER} "
+                f"to {MAX_INTEGER}."
+            )
         if op in ("co", "sw", "ew"):
             raise invalid_filter(f"Operator {op} applies to strings only.")
     elif target.kind == "boolean":
@@ -228,7 +234,9 @@ class FilterCompiler:
         if leaf.type == "boolean":
             return Column(element.as_boolean(), kind="boolean")
         if leaf.type == "integer":
-            return Column(element.as_integer(), kind="integer")
+            # as_integer() casts to INTEGER, which is 32 bits on PostgreSQL, while stored
+            # values may use the 64 bits that PATCH accepts.
+            return Column(cast(element.as_string(), BigInteger), kind="integer")
         if leaf.type == "decimal":
             return Column(element.as_float(), kind="decimal")
         return Column(element.as_string(), lowered=not leaf.case_exact)
