@@ -108,6 +108,27 @@ SETTINGS: tuple[Setting, ...] = (
         "Microsoft Graph's limit is also 20.",
     ),
     Setting(
+        "access_platform.list.max_limit",
+        "1000",
+        _positive_int,
+        "Largest page size a client may request with `limit` on an `/api/v1` list; "
+        "a larger `limit` gets 400. The default page size is 100, or this value if smaller.",
+    ),
+    Setting(
+        "access_platform.scim.max_count",
+        "1000",
+        _positive_int,
+        "Largest page of a SCIM list or search. A larger `count` is lowered to it without "
+        "an error, as RFC 7644 section 3.4.2.4 allows; ServiceProviderConfig reports it as "
+        "`filter.maxResults`. The default page size is 100, or this value if smaller.",
+    ),
+    Setting(
+        "access_platform.scim.max_filter_length",
+        "4096",
+        _positive_int,
+        "Longest SCIM `filter` accepted, in characters; a longer one gets 400 `invalidFilter`.",
+    ),
+    Setting(
         "access_platform.idempotency.window_seconds",
         "86400",
         _positive_int,

@@ -41,9 +41,9 @@ COLUMN_ATTRIBUTES = frozenset(
     {"userName", "displayName", "name", "emails", "active", "password", "groups", "externalId"}
 )
 
+# Page size when the request has no ``count``, lowered to the configured
+# maximum (``access_platform.scim.max_count``) when that is smaller.
 DEFAULT_COUNT = 100
-MAX_COUNT = 1000
-MAX_FILTER_LENGTH = 4096
 
 
 def invalid_filter(detail: str) -> ApiError:
@@ -419,18 +419,41 @@ def attribute_names(params: Mapping[str, Any], name: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in parts if part.strip())
 
 
+@dataclass(frozen=True)
+class ListLimits:
+    """The configured bounds of SCIM list requests.
+
+    :ivar max_count: the largest page; a larger ``count`` is lowered to it.
+    :ivar max_filter_length: the longest ``filter`` in characters; a longer
+        one gets 400 ``invalidFilter``.
+    """
+
+    max_count: int
+    max_filter_length: int
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any]) -> ListLimits:
+        return cls(
+            settings["access_platform.scim.max_count"],
+            settings["access_platform.scim.max_filter_length"],
+        )
+
+
 def list_parameters(
     params: Mapping[str, Any],
     compiler: FilterCompiler,
     sort_columns: Mapping[str, Any],
     id_column: Any,
+    limits: ListLimits,
 ) -> ListParameters:
     """Read ``filter``, ``startIndex``, ``count``, ``sortBy``, ``sortOrder``, ``attributes``
     and ``excludedAttributes`` from query parameters or a ``/.search`` body.
 
     ``startIndex`` below 1 counts as 1 and a negative ``count`` as 0, as RFC
-    7644 section 3.4.2.4 requires; a ``count`` above the maximum is capped. A
-    value that is not an integer gets 400 ``invalidValue``.
+    7644 section 3.4.2.4 requires; a ``count`` above ``limits.max_count`` is
+    lowered to it, which the same section allows. A value that is not an
+    integer gets 400 ``invalidValue``, and a filter longer than
+    ``limits.max_filter_length`` 400 ``invalidFilter``.
     """
     condition = None
     filter_text = params.get("filter")
@@ -438,7 +461,7 @@ def list_parameters(
         if not isinstance(filter_text, str):
             raise invalid_filter("filter must be a string.")
         try:
-            condition = compiler.compile(parse_filter(filter_text, MAX_FILTER_LENGTH))
+            condition = compiler.compile(parse_filter(filter_text, limits.max_filter_length))
         except ScimFilterError as error:
             raise invalid_filter(f"The filter is invalid: {error}") from None
 
@@ -447,7 +470,10 @@ def list_parameters(
     # Past every possible row, and small enough for any database's OFFSET.
     start_index = min(start_index, 2**62)
     count = _integer(params, "count")
-    count = DEFAULT_COUNT if count is None else min(max(count, 0), MAX_COUNT)
+    if count is None:
+        count = min(DEFAULT_COUNT, limits.max_count)
+    else:
+        count = min(max(count, 0), limits.max_count)
 
     sort_by = params.get("sortBy")
     sort_column = id_column
