@@ -166,6 +166,32 @@ SETTINGS: tuple[Setting, ...] = (
         "SameSite attribute of the session cookie: Lax or Strict.",
     ),
     Setting(
+        "access_platform.login_throttle.account_max_failures",
+        "5",
+        _positive_int,
+        "Failed logins for one user name within `access_platform.login_throttle.window_seconds` "
+        "after which logins for that name get 429, whether or not the account exists.",
+    ),
+    Setting(
+        "access_platform.login_throttle.address_max_failures",
+        "20",
+        _positive_int,
+        "Failed logins from one client address (an IPv6 address counts by its /64 network) "
+        "within the window after which logins from that address get 429.",
+    ),
+    Setting(
+        "access_platform.login_throttle.window_seconds",
+        "900",
+        _positive_int,
+        "Period over which failed logins are counted, in seconds.",
+    ),
+    Setting(
+        "access_platform.login_throttle.lockout_seconds",
+        "900",
+        _positive_int,
+        "How long logins get 429 once a limit is reached, in seconds.",
+    ),
+    Setting(
         "access_platform.credentials.last_used_interval_seconds",
         "60",
         _positive_int,

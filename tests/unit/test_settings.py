@@ -70,6 +70,8 @@ COUNTS = {
     "access_platform.list.max_limit",
     "access_platform.scim.max_count",
     "access_platform.scim.max_filter_length",
+    "access_platform.login_throttle.account_max_failures",
+    "access_platform.login_throttle.address_max_failures",
 }
 
 
