@@ -1,0 +1,356 @@
+"""Concurrent requests against a real multi-threaded server: no lost writes and no 5xx.
+
+The app runs in waitress on 127.0.0.1, in a thread of the test process,
+and each test sends its requests from many client threads at once, each
+on a connection of its own. Every test runs against the database under
+test, so the same checks cover SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from waitress.server import create_server
+
+from tests.functional.scim_helpers import GROUP_URN, PATCH_URN, SCIM
+
+# Requests sent at once by each test, and the server's worker threads.
+PARALLEL = 20
+SERVER_THREADS = 8
+TIMEOUT_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    headers: http.client.HTTPMessage
+    body: Any
+
+
+class LiveServer:
+    """A waitress server on a free port of 127.0.0.1, serving one WSGI app from a thread."""
+
+    def __init__(self, app: Any) -> None:
+        self.server = create_server(app, host="127.0.0.1", port=0, threads=SERVER_THREADS)
+        self.port = self.server.effective_port
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+        content_type: str = "application/json",
+    ) -> Reply:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=TIMEOUT_SECONDS)
+        try:
+            sent_headers = dict(headers or {})
+            encoded = None
+            if body is not None:
+                encoded = json.dumps(body).encode()
+                sent_headers["Content-Type"] = content_type
+            connection.request(method, path, body=encoded, headers=sent_headers)
+            response = connection.getresponse()
+            raw = response.read()
+            parsed = json.loads(raw) if raw else None
+            return Reply(response.status, response.msg, parsed)
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        # Closing every dispatcher of the socket map ends the server's loop.
+        while self.server._map:
+            for dispatcher in list(self.server._map.values()):
+                dispatcher.handle_close()
+        self.server.task_dispatcher.shutdown()
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def live_server(wsgi_app: Any) -> Iterator[LiveServer]:
+    server = LiveServer(wsgi_app)
+    yield server
+    server.stop()
+
+
+def in_parallel(calls: list[Callable[[], Reply]]) -> list[Reply]:
+    """Run ``calls`` from one thread each, released together, and return the replies in order."""
+    barrier = threading.Barrier(len(calls))
+
+    def released(call: Callable[[], Reply]) -> Reply:
+        barrier.wait(timeout=TIMEOUT_SECONDS)
+        return call()
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return list(pool.map(released, calls))
+
+
+def statuses(replies: list[Reply]) -> Counter[int]:
+    return Counter(reply.status for reply in replies)
+
+
+def assert_no_server_errors(replies: list[Reply]) -> None:
+    failures = [(reply.status, reply.body) for reply in replies if reply.status >= 500]
+    assert failures == []
+
+
+# --- Creates ------------------------------------------------------------------------------
+
+
+def test_parallel_creates_of_one_name(live_server, admin):
+    spellings = ["race@example.com", "RACE@example.com", "Race@Example.com", "race@EXAMPLE.COM"]
+    calls = [
+        lambda name=spellings[number % 4]: live_server.request(
+            "POST", "/api/v1/users", {"user_name": name}, admin.headers
+        )
+        for number in range(PARALLEL)
+    ]
+
+    replies = in_parallel(calls)
+
+    assert_no_server_errors(replies)
+    assert statuses(replies) == {201: 1, 409: PARALLEL - 1}
+    conflicts = {reply.body["type"] for reply in replies if reply.status == 409}
+    assert conflicts == {"urn:access-platform:problem:user-name-taken"}
+    listed = live_server.request(
+        "GET", "/api/v1/users?user_name=race@example.com", None, admin.headers
+    )
+    assert len(listed.body["items"]) == 1
+
+
+def test_parallel_creates_with_passwords(live_server, admin):
+    # Each create hashes a password, which keeps SQLite's write lock held
+    # longer, so later requests wait for it.
+    calls = [
+        lambda number=number: live_server.request(
+            "POST",
+            "/api/v1/users",
+            {"user_name": f"hashed-{number}@example.com", "password": "a long enough password"},
+            admin.headers,
+        )
+        for number in range(PARALLEL)
+    ]
+
+    replies = in_parallel(calls)
+
+    assert_no_server_errors(replies)
+    assert statuses(replies) == {201: PARALLEL}
+
+
+def test_parallel_scim_creates_of_one_name(live_server, scim_headers):
+    body = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "scim-race"}
+    calls = [
+        lambda: live_server.request("POST", "/scim/v2/Users", body, scim_headers, SCIM)
+        for _ in range(PARALLEL)
+    ]
+
+    replies = in_parallel(calls)
+
+    assert_no_server_errors(replies)
+    assert statuses(replies) == {201: 1, 409: PARALLEL - 1}
+    assert {reply.body.get("scimType") for reply in replies if reply.status == 409} == {
+        "uniqueness"
+    }
+
+
+# --- Group members ------------------------------------------------------------------------
+
+
+def test_parallel_member_adds_lose_none(live_server, factory, admin):
+    group = live_server.request("POST", "/api/v1/groups", {"display_name": "crowd"}, admin.headers)
+    group_id = group.body["id"]
+    members = [factory.user().user_id for _ in range(PARALLEL)]
+    calls = [
+        lambda member=member: live_server.request(
+            "POST",
+            f"/api/v1/groups/{group_id}/members/$ref",
+            {"@odata.id": f"users/{member}"},
+            admin.headers,
+        )
+        for member in members
+    ]
+
+    replies = in_parallel(calls)
+
+    assert_no_server_errors(replies)
+    assert statuses(replies) == {200: PARALLEL}
+    listed = live_server.request(
+        "GET", f"/api/v1/groups/{group_id}/members?limit=1000", None, admin.headers
+    )
+    assert sorted(item["id"] for item in listed.body["items"]) == sorted(members)
+
+
+def test_parallel_adds_of_one_member(live_server, factory, admin):
+    group = live_server.request("POST", "/api/v1/groups", {"display_name": "one"}, admin.headers)
+    member = factory.user().user_id
+    calls = [
+        lambda: live_server.request(
+            "POST",
+            f"/api/v1/groups/{group.body['id']}/members/$ref",
+            {"@odata.id": f"users/{member}"},
+            admin.headers,
+        )
+        for _ in range(PARALLEL)
+    ]
+
+    replies = in_parallel(calls)
+
+    assert_no_server_errors(replies)
+    assert statuses(replies) == {200: 1, 409: PARALLEL - 1}
+
+
+def test_parallel_nesting_forms_no_cycle(live_server, admin):
+    first = live_server.request("POST", "/api/v1/groups", {"display_name": "a"}, admin.headers)
+    second = live_server.request("POST", "/api/v1/groups", {"display_name": "b"}, admin.headers)
+    pairs = [(first.body["id"], second.body["id"]), (second.body["id"], first.body["id"])]
+    # Half the requests put first into second, the other half second into first.
+    calls = [
+        lambda parent=pair[0], child=pair[1]: live_server.request(
+            "POST",
+            f"/api/v1/groups/{parent}/members/$ref",
+            {"@odata.id": f"groups/{child}"},
+            admin.headers,
+        )
+        for pair in pairs * (PARALLEL // 2)
+    ]
+
+    replies = in_parallel(calls)
+
+    assert_no_server_errors(replies)
+    assert statuses(replies) == {200: 1, 409: PARALLEL - 1}
+
+
+def test_parallel_scim_member_patches_lose_none(live_server, factory, scim_headers):
+    created = live_server.request(
+        "POST",
+        "/scim/v2/Groups",
+        {"schemas": [GROUP_URN], "displayName": "scim-crowd"},
+        scim_headers,
+        SCIM,
+    )
+    path = f"/scim/v2/Groups/{created.body['id']}"
+    members = [factory.user().user_id for _ in range(PARALLEL)]
+    calls = [
+        lambda member=member: live_server.request(
+            "PATCH",
+            path,
+            {
+                "schemas": [PATCH_URN],
+                "Operations": [{"op": "add", "path": "members", "value": [{"value": member}]}],
+            },
+            scim_headers,
+            SCIM,
+        )
+        for member in members
+    ]
+
+    replies = in_parallel(calls)
+
+    assert_no_server_errors(replies)
+    assert statuses(replies) == {200: PARALLEL}
+    group = live_server.request("GET", path, None, scim_headers)
+    assert sorted(member["value"] for member in group.body["members"]) == sorted(members)
+
+
+# --- If-Match -----------------------------------------------------------------------------
+
+
+def test_parallel_patches_with_one_etag(live_server, factory, admin):
+    user = factory.user()
+    path = f"/api/v1/users/{user.user_id}"
+    etag = live_server.request("GET", path, None, admin.headers).headers["ETag"]
+    calls = [
+        lambda number=number: live_server.request(
+            "PATCH",
+            path,
+            {"display_name": f"writer {number}"},
+            {**admin.headers, "If-Match": etag},
+        )
+        for number in range(PARALLEL)
+    ]
+
+    replies = in_parallel(calls)
+
+    assert_no_server_errors(replies)
+    assert statuses(replies) == {200: 1, 412: PARALLEL - 1}
+    winner = next(reply for reply in replies if reply.status == 200)
+    current = live_server.request("GET", path, None, admin.headers)
+    assert current.body["display_name"] == winner.body["display_name"]
+    assert current.headers["ETag"] == winner.headers["ETag"] != etag
+
+
+def test_parallel_scim_patches_with_one_etag(live_server, factory, scim_headers):
+    user = factory.user()
+    path = f"/scim/v2/Users/{user.user_id}"
+    etag = live_server.request("GET", path, None, scim_headers).headers["ETag"]
+    calls = [
+        lambda number=number: live_server.request(
+            "PATCH",
+            path,
+            {
+                "schemas": [PATCH_URN],
+                "Operations": [{"op": "replace", "path": "displayName", "value": f"w{number}"}],
+            },
+            {**scim_headers, "If-Match": etag},
+            SCIM,
+        )
+        for number in range(PARALLEL)
+    ]
+
+    replies = in_parallel(calls)
+
+    assert_no_server_errors(replies)
+    assert statuses(replies) == {200: 1, 412: PARALLEL - 1}
+
+
+def test_parallel_patches_without_etag_all_apply(live_server, factory, admin):
+    user = factory.user()
+    path = f"/api/v1/users/{user.user_id}"
+    calls = [
+        lambda number=number: live_server.request(
+            "PATCH", path, {"display_name": f"writer {number}"}, admin.headers
+        )
+        for number in range(PARALLEL)
+    ]
+
+    replies = in_parallel(calls)
+
+    assert_no_server_errors(replies)
+    assert statuses(replies) == {200: PARALLEL}
+    versions = sorted(int(reply.headers["ETag"].strip('"')) for reply in replies)
+    assert versions == list(range(2, PARALLEL + 2))
+
+
+# --- Login throttling ---------------------------------------------------------------------
+
+
+def test_parallel_failed_logins_all_counted(live_server, factory, registry):
+    user = factory.user(password="the right password")
+    maximum = registry.settings["access_platform.login_throttle.account_max_failures"]
+    calls = [
+        lambda: live_server.request(
+            "POST", "/api/v1/auth/login", {"user_name": user.user_name, "password": "wrong"}
+        )
+        for _ in range(PARALLEL)
+    ]
+
+    replies = in_parallel(calls)
+
+    assert_no_server_errors(replies)
+    assert statuses(replies) == {401: maximum, 429: PARALLEL - maximum}
+    right = live_server.request(
+        "POST",
+        "/api/v1/auth/login",
+        {"user_name": user.user_name, "password": "the right password"},
+    )
+    assert right.status == 429
