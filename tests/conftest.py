@@ -20,6 +20,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 import webtest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy.engine import make_url
 
 from access_platform import main
@@ -34,6 +36,24 @@ from access_platform.scim.services import issue_scim_token
 from access_platform.users.models import User
 
 DATABASE_URL_VARIABLE = "ACCESS_PLATFORM_TEST_DATABASE_URL"
+
+# Each property-based test draws 150 examples, and those that send HTTP
+# requests a quarter of that. The "thorough" profile, chosen with
+# ACCESS_PLATFORM_HYPOTHESIS_PROFILE=thorough, draws 3000 for a longer
+# search outside the regular suite. No example database is written, so
+# runs leave no files behind.
+HYPOTHESIS_PROFILE_VARIABLE = "ACCESS_PLATFORM_HYPOTHESIS_PROFILE"
+hypothesis_settings.register_profile(
+    "default",
+    max_examples=150,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+hypothesis_settings.register_profile(
+    "thorough", parent=hypothesis_settings.get_profile("default"), max_examples=3000
+)
+hypothesis_settings.load_profile(os.environ.get(HYPOTHESIS_PROFILE_VARIABLE, "default"))
 
 # Rows that migrations seed; the per-test cleanup keeps them.
 SEEDED_ROWS = {"roles": "builtin = false", "role_permissions": None}
