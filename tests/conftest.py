@@ -34,6 +34,7 @@ from access_platform.rbac.models import TENANT_ADMIN_ROLE_ID
 from access_platform.rbac.services import assign_role
 from access_platform.scim.services import issue_scim_token
 from access_platform.users.models import User
+from tests.log_secrets import IssuedSecrets, LogRecorder, install
 
 DATABASE_URL_VARIABLE = "ACCESS_PLATFORM_TEST_DATABASE_URL"
 
@@ -54,6 +55,32 @@ hypothesis_settings.register_profile(
     "thorough", parent=hypothesis_settings.get_profile("default"), max_examples=3000
 )
 hypothesis_settings.load_profile(os.environ.get(HYPOTHESIS_PROFILE_VARIABLE, "default"))
+
+# The secrets issued and the log records written during the run, which
+# tests/test_log_secrets.py compares as the last test of the session.
+LOG_SECRETS = pytest.StashKey[tuple[IssuedSecrets, LogRecorder]]()
+_LOG_SECRETS_UNDO = pytest.StashKey[list[Any]]()
+LEAK_TEST = "test_log_secrets.py::test_no_issued_secret_in_logs"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    issued, recorder = IssuedSecrets(), LogRecorder()
+    patcher = pytest.MonkeyPatch()
+    uninstall = install(patcher, issued, recorder)
+    config.stash[LOG_SECRETS] = (issued, recorder)
+    config.stash[_LOG_SECRETS_UNDO] = [uninstall, patcher.undo]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for undo in config.stash.get(_LOG_SECRETS_UNDO, []):
+        undo()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # The leak check reads what every other test logged, so it runs last.
+    last = [item for item in items if item.nodeid.endswith(LEAK_TEST)]
+    items[:] = [item for item in items if item not in last] + last
+
 
 # Rows that migrations seed; the per-test cleanup keeps them.
 SEEDED_ROWS = {"roles": "builtin = false", "role_permissions": None}
