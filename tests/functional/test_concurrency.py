@@ -1,5 +1,9 @@
 """Concurrent requests against a real multi-threaded server: no lost writes and no 5xx.
 
+The last tests make writes fail as a lost race does (a serialization
+failure on PostgreSQL, a busy database on SQLite) and check that the
+request is run again, and that it gets 503 once every attempt failed.
+
 The app runs in waitress on 127.0.0.1, in a thread of the test process,
 and each test sends its requests from many client threads at once, each
 on a connection of its own. Every test runs against the database under
@@ -10,6 +14,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import sqlite3
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -17,7 +22,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
 import pytest
+from sqlalchemy import event
 from waitress.server import create_server
 
 from tests.functional.scim_helpers import GROUP_URN, PATCH_URN, SCIM
@@ -354,3 +361,60 @@ def test_parallel_failed_logins_all_counted(live_server, factory, registry):
         {"user_name": user.user_name, "password": "the right password"},
     )
     assert right.status == 429
+
+
+# --- Retries ------------------------------------------------------------------------------
+
+
+def transient_error(dialect_name: str) -> Exception:
+    """Return the driver error that a lost race raises on ``dialect_name``."""
+    if dialect_name == "postgresql":
+        return psycopg.errors.SerializationFailure(
+            "could not serialize access due to concurrent update"
+        )
+    return sqlite3.OperationalError("database is locked")
+
+
+@pytest.fixture
+def failing_updates(registry) -> Iterator[dict[str, int]]:
+    """Make the next ``remaining`` UPDATEs of users fail as a lost race would."""
+    engine = registry.db_engine
+    state = {"remaining": 0, "raised": 0}
+
+    def fail_update(connection, cursor, statement, parameters, context, executemany):
+        if state["remaining"] and statement.startswith("UPDATE users"):
+            state["remaining"] -= 1
+            state["raised"] += 1
+            raise transient_error(engine.dialect.name)
+        return statement, parameters
+
+    event.listen(engine, "before_cursor_execute", fail_update, retval=True)
+    yield state
+    event.remove(engine, "before_cursor_execute", fail_update)
+
+
+def test_transient_failure_is_retried(live_server, factory, admin, registry, failing_updates):
+    user = factory.user()
+    path = f"/api/v1/users/{user.user_id}"
+    failing_updates["remaining"] = int(registry.settings["retry.attempts"]) - 1
+
+    reply = live_server.request("PATCH", path, {"display_name": "after retries"}, admin.headers)
+
+    assert reply.status == 200
+    assert failing_updates["raised"] == int(registry.settings["retry.attempts"]) - 1
+    assert reply.body["display_name"] == "after retries"
+    assert reply.headers["ETag"] == '"2"'
+
+
+def test_persistent_failure_gets_503(live_server, factory, admin, registry, failing_updates):
+    user = factory.user()
+    path = f"/api/v1/users/{user.user_id}"
+    failing_updates["remaining"] = int(registry.settings["retry.attempts"])
+
+    reply = live_server.request("PATCH", path, {"display_name": "never stored"}, admin.headers)
+
+    assert reply.status == 503
+    assert reply.body["type"] == "urn:access-platform:problem:database-unavailable"
+    assert reply.headers["Retry-After"]
+    current = live_server.request("GET", path, None, admin.headers)
+    assert current.body["display_name"] == user.user_name
