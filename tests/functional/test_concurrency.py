@@ -12,75 +12,22 @@ test, so the same checks cover SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-import http.client
-import json
 import sqlite3
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 import pytest
 from sqlalchemy import event
-from waitress.server import create_server
 
+from tests.functional.live_server import TIMEOUT_SECONDS, LiveServer, Reply
 from tests.functional.scim_helpers import GROUP_URN, PATCH_URN, SCIM
 
-# Requests sent at once by each test, and the server's worker threads.
+# Requests sent at once by each test.
 PARALLEL = 20
-SERVER_THREADS = 8
-TIMEOUT_SECONDS = 60
-
-
-@dataclass(frozen=True)
-class Reply:
-    status: int
-    headers: http.client.HTTPMessage
-    body: Any
-
-
-class LiveServer:
-    """A waitress server on a free port of 127.0.0.1, serving one WSGI app from a thread."""
-
-    def __init__(self, app: Any) -> None:
-        self.server = create_server(app, host="127.0.0.1", port=0, threads=SERVER_THREADS)
-        self.port = self.server.effective_port
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        body: Any = None,
-        headers: dict[str, str] | None = None,
-        content_type: str = "application/json",
-    ) -> Reply:
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=TIMEOUT_SECONDS)
-        try:
-            sent_headers = dict(headers or {})
-            encoded = None
-            if body is not None:
-                encoded = json.dumps(body).encode()
-                sent_headers["Content-Type"] = content_type
-            connection.request(method, path, body=encoded, headers=sent_headers)
-            response = connection.getresponse()
-            raw = response.read()
-            parsed = json.loads(raw) if raw else None
-            return Reply(response.status, response.msg, parsed)
-        finally:
-            connection.close()
-
-    def stop(self) -> None:
-        # Closing every dispatcher of the socket map ends the server's loop.
-        while self.server._map:
-            for dispatcher in list(self.server._map.values()):
-                dispatcher.handle_close()
-        self.server.task_dispatcher.shutdown()
-        self.thread.join(timeout=10)
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,7 @@ import pytest
 import webtest
 
 from access_platform import main
+from tests.functional.live_server import LiveServer
 from tests.functional.scim_helpers import SCIM, USER_URN, assert_scim_error
 
 MAX_BODY_BYTES = 2048
@@ -85,6 +86,24 @@ def test_scim_body_over_limit_gets_413(limited, scim_headers):
     )
 
     assert_scim_error(response, 413)
+
+
+def test_chunked_body_over_limit_gets_413(limited_app, admin):
+    # Without a Content-Length the size is known only once the body is read.
+    server = LiveServer(limited_app)
+    try:
+        reply = server.send_chunked(
+            "POST",
+            "/api/v1/users",
+            [b'{"user_name": "', b"x" * MAX_BODY_BYTES, b'"}'],
+            {**admin.headers, "Content-Type": "application/json"},
+        )
+    finally:
+        server.stop()
+
+    assert reply.status == 413
+    assert reply.headers["Content-Type"] == PROBLEM
+    assert reply.body["status"] == 413
 
 
 # --- $batch ---------------------------------------------------------------------------
