@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from datetime import timedelta
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 import webtest
+from sqlalchemy import event
 
 from access_platform import main
+from access_platform.auth import passwords
 from access_platform.auth.throttle import LoginThrottle, client_network
 from access_platform.db import session_scope, utcnow
 
@@ -101,6 +104,51 @@ def test_unknown_user_throttled_like_known(throttled_app, factory):
     known_wait = int(known_refusal.headers["Retry-After"])
     unknown_wait = int(unknown_refusal.headers["Retry-After"])
     assert abs(known_wait - unknown_wait) <= 30
+
+
+class CountingHasher:
+    """Wraps the password hasher to count verifications."""
+
+    def __init__(self, hasher: Any) -> None:
+        self.hasher = hasher
+        self.verifications = 0
+
+    def verify(self, stored_hash: str, password: str) -> bool:
+        self.verifications += 1
+        return self.hasher.verify(stored_hash, password)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.hasher, name)
+
+
+def test_unknown_user_does_same_work_as_known(throttled_app, factory, monkeypatch):
+    user = factory.user(password=PASSWORD)
+    hasher = CountingHasher(passwords._hasher)
+    monkeypatch.setattr(passwords, "_hasher", hasher)
+    engine = throttled_app.app.registry.db_engine
+    statements: list[str] = []
+
+    def record(connection, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        work = []
+        for user_name in (user.user_name, "nobody@example.com"):
+            statements.clear()
+            hasher.verifications = 0
+            for _ in range(ACCOUNT_MAX + 1):
+                log_in(client(throttled_app, "192.0.2.60"), user_name, "wrong password")
+            work.append((list(statements), hasher.verifications))
+            shift_counters(throttled_app, timedelta(seconds=LOCKOUT_SECONDS + WINDOW_SECONDS))
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+    (known_statements, known_verifications), (unknown_statements, unknown_verifications) = work
+    # The unit of work updates the two counters in the order of their
+    # digests, which depends on the user name, so only the order may differ.
+    assert Counter(known_statements) == Counter(unknown_statements)
+    assert known_verifications == unknown_verifications == ACCOUNT_MAX
 
 
 def test_user_name_counts_ignoring_case(throttled_app, factory):
