@@ -151,10 +151,10 @@ class LoginAttempt:
     def begin(self) -> int | None:
         """Lock this attempt's counters; return the seconds to wait while blocked, else ``None``.
 
-        Expired counters of any client are deleted first, a batch at a time.
+        Expired counters of other clients are then deleted, a batch at a time.
         """
-        self._prune()
         self._lock_rows()
+        self._prune()
         blocked_until = [
             row.blocked_until
             for row in self.rows.values()
@@ -221,11 +221,13 @@ class LoginAttempt:
         self.rows = {row.key: row for row in self.dbsession.scalars(statement)}
 
     def _prune(self) -> None:
-        # SKIP LOCKED leaves the rows that concurrent logins hold, so that a
-        # clean-up never waits for another login or deadlocks with one.
+        # SKIP LOCKED leaves the rows that concurrent logins hold, so the
+        # clean-up never waits. It runs after this login has locked its own
+        # rows and waits for nothing more, so it cannot close a deadlock cycle.
+        own_keys = [key.digest for key in self.keys]
         expired = (
             select(LoginThrottle.key)
-            .where(LoginThrottle.expires_at < self.now)
+            .where(LoginThrottle.expires_at < self.now, LoginThrottle.key.not_in(own_keys))
             .order_by(LoginThrottle.expires_at)
             .limit(PRUNE_BATCH)
             .with_for_update(skip_locked=True)
