@@ -27,8 +27,18 @@ class LiveServer:
     def __init__(self, app: Any) -> None:
         self.server = create_server(app, host="127.0.0.1", port=0, threads=SERVER_THREADS)
         self.port = self.server.effective_port
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.stopping = False
+        self.thread = threading.Thread(target=self._serve, daemon=True)
         self.thread.start()
+
+    def _serve(self) -> None:
+        try:
+            self.server.run()
+        except OSError:
+            # stop() closes the sockets from another thread, which can make
+            # the loop's select() fail on a closed descriptor.
+            if not self.stopping:
+                raise
 
     def request(
         self,
@@ -70,6 +80,7 @@ class LiveServer:
 
     def stop(self) -> None:
         # Closing every dispatcher of the socket map ends the server's loop.
+        self.stopping = True
         while self.server._map:
             for dispatcher in list(self.server._map.values()):
                 dispatcher.close()
