@@ -143,8 +143,9 @@ class LoginAttempt:
             keys.append(
                 ThrottleKey("address", _digest("address", network), settings.address_max_failures)
             )
-        # Every request locks its rows in digest order, so two logins that
-        # share both counters cannot deadlock.
+        # Every request creates and locks its rows in digest order, so two
+        # logins that share both counters wait for each other in turn
+        # instead of each holding one that the other needs.
         self.keys = sorted(keys, key=lambda key: key.digest)
         self.rows: dict[str, LoginThrottle] = {}
 
