@@ -41,8 +41,8 @@ DATABASE_URL_VARIABLE = "ACCESS_PLATFORM_TEST_DATABASE_URL"
 # Each property-based test draws 150 examples, and those that send HTTP
 # requests a quarter of that. The "thorough" profile, chosen with
 # ACCESS_PLATFORM_HYPOTHESIS_PROFILE=thorough, draws 3000 for a longer
-# search outside the regular suite. No example database is written, so
-# runs leave no files behind.
+# search outside the regular suite. Failing examples are not saved between
+# runs, so every run draws afresh; Hypothesis still caches in .hypothesis/.
 HYPOTHESIS_PROFILE_VARIABLE = "ACCESS_PLATFORM_HYPOTHESIS_PROFILE"
 hypothesis_settings.register_profile(
     "default",
