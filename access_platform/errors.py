@@ -33,6 +33,7 @@ VALIDATION_FAILED = problem_type("validation-failed")
 MALFORMED_JSON = problem_type("malformed-json")
 CSRF_FAILED = problem_type("csrf-token-invalid")
 DATABASE_UNAVAILABLE = problem_type("database-unavailable")
+TOO_MANY_REQUESTS = problem_type("too-many-requests")
 
 
 def reason_phrase(status: int) -> str:

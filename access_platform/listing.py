@@ -22,8 +22,9 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from access_platform.errors import ApiError, problem_type
 
+# Page size when the request has no ``limit``, lowered to the configured
+# maximum (``access_platform.list.max_limit``) when that is smaller.
 DEFAULT_LIMIT = 100
-MAX_LIMIT = 1000
 INVALID_QUERY_PARAMETER = problem_type("invalid-query-parameter")
 
 
@@ -37,6 +38,11 @@ def invalid_parameter(name: str, detail: str) -> ApiError:
         scim_type="invalidValue",
         extensions={"errors": [{"parameter": name, "detail": detail}]},
     )
+
+
+def max_limit(request: Any) -> int:
+    """Return the largest ``limit`` that lists accept, from ``access_platform.list.max_limit``."""
+    return request.registry.settings["access_platform.list.max_limit"]
 
 
 def _decode_string(value: Any) -> str:
@@ -92,17 +98,21 @@ class ListQuery:
         sort_keys: Mapping[str, SortKey],
         default_sort: str,
         allowed_parameters: set[str],
+        *,
+        max_limit: int,
     ) -> ListQuery:
         """Parse ``limit``, ``cursor``, ``sort`` and ``count``, and reject unknown parameters.
 
-        :raises ApiError: 400 naming the parameter.
+        :param max_limit: the largest ``limit`` accepted; see :func:`max_limit`.
+        :raises ApiError: 400 naming the parameter, including a ``limit``
+            above ``max_limit``.
         """
         for name in params:
             if name not in allowed_parameters | {"limit", "cursor", "sort", "count"}:
                 known = ", ".join(sorted(allowed_parameters | {"limit", "cursor", "sort", "count"}))
                 raise invalid_parameter(name, f"unknown parameter; known parameters are {known}.")
 
-        limit = _parse_limit(params.get("limit"))
+        limit = _parse_limit(params.get("limit"), max_limit)
         sort_text = params.get("sort", default_sort)
         descending = sort_text.startswith("-")
         sort = sort_text.removeprefix("-")
@@ -132,15 +142,16 @@ class ListQuery:
         return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
 
 
-def _parse_limit(text: str | None) -> int:
+def _parse_limit(text: str | None, max_limit: int) -> int:
     if text is None:
-        return DEFAULT_LIMIT
+        return min(DEFAULT_LIMIT, max_limit)
+    expected = f"expected an integer from 1 to {max_limit}"
     try:
         limit = int(text)
     except ValueError:
-        raise invalid_parameter("limit", f"expected an integer from 1 to {MAX_LIMIT}.") from None
-    if not 1 <= limit <= MAX_LIMIT:
-        raise invalid_parameter("limit", f"expected an integer from 1 to {MAX_LIMIT}, got {limit}.")
+        raise invalid_parameter("limit", f"{expected}.") from None
+    if not 1 <= limit <= max_limit:
+        raise invalid_parameter("limit", f"{expected}, got {limit}.")
     return limit
 
 

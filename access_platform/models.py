@@ -6,6 +6,7 @@ metadata from here.
 
 from access_platform.audit.models import AuditEvent
 from access_platform.auth.models import ApiKey, BrowserSession
+from access_platform.auth.throttle import LoginThrottle
 from access_platform.db import Base
 from access_platform.groups.models import Group, GroupMember, GroupOwner
 from access_platform.idempotency import IdempotencyRecord
@@ -25,6 +26,7 @@ __all__ = [
     "GroupOwner",
     "IdempotencyRecord",
     "Invitation",
+    "LoginThrottle",
     "Role",
     "RoleAssignment",
     "RolePermission",

@@ -10,6 +10,7 @@ schema, with unknown fields rejected rather than dropped.
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import colander
@@ -72,7 +73,9 @@ def json_body(request: Any) -> Any:
         )
 
     try:
-        document = json.loads(raw.decode("utf-8"))
+        document = json.loads(
+            raw.decode("utf-8"), parse_constant=_reject_constant, parse_float=_finite_float
+        )
     except UnicodeDecodeError as error:
         detail = f"The request body is not valid UTF-8: {error.reason} at byte {error.start}."
     except json.JSONDecodeError as error:
@@ -92,6 +95,19 @@ def json_body(request: Any) -> Any:
     raise ApiError(
         400, detail, type=MALFORMED_JSON, title="Malformed JSON", scim_type="invalidSyntax"
     )
+
+
+def _reject_constant(name: str) -> Any:
+    # Python's parser accepts NaN, Infinity and -Infinity, which JSON (RFC
+    # 8259) does not have and no database column stores.
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if math.isinf(number):
+        raise ValueError(f"the number {text[:40]} is too large")
+    return number
 
 
 MAX_NESTING = 32

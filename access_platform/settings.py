@@ -108,6 +108,27 @@ SETTINGS: tuple[Setting, ...] = (
         "Microsoft Graph's limit is also 20.",
     ),
     Setting(
+        "access_platform.list.max_limit",
+        "1000",
+        _positive_int,
+        "Largest page size a client may request with `limit` on an `/api/v1` list; "
+        "a larger `limit` gets 400. The default page size is 100, or this value if smaller.",
+    ),
+    Setting(
+        "access_platform.scim.max_count",
+        "1000",
+        _positive_int,
+        "Largest page of a SCIM list or search. A larger `count` is lowered to it without "
+        "an error, as RFC 7644 section 3.4.2.4 allows; ServiceProviderConfig reports it as "
+        "`filter.maxResults`. The default page size is 100, or this value if smaller.",
+    ),
+    Setting(
+        "access_platform.scim.max_filter_length",
+        "4096",
+        _positive_int,
+        "Longest SCIM `filter` accepted, in characters; a longer one gets 400 `invalidFilter`.",
+    ),
+    Setting(
         "access_platform.idempotency.window_seconds",
         "86400",
         _positive_int,
@@ -143,6 +164,32 @@ SETTINGS: tuple[Setting, ...] = (
         "Lax",
         _same_site,
         "SameSite attribute of the session cookie: Lax or Strict.",
+    ),
+    Setting(
+        "access_platform.login_throttle.account_max_failures",
+        "5",
+        _positive_int,
+        "Failed logins for one user name within `access_platform.login_throttle.window_seconds` "
+        "after which logins for that name get 429, whether or not the account exists.",
+    ),
+    Setting(
+        "access_platform.login_throttle.address_max_failures",
+        "20",
+        _positive_int,
+        "Failed logins from one client address (an IPv6 address counts by its /64 network) "
+        "within the window after which logins from that address get 429.",
+    ),
+    Setting(
+        "access_platform.login_throttle.window_seconds",
+        "900",
+        _positive_int,
+        "Period over which failed logins are counted, in seconds.",
+    ),
+    Setting(
+        "access_platform.login_throttle.lockout_seconds",
+        "900",
+        _positive_int,
+        "How long logins get 429 once a limit is reached, in seconds.",
     ),
     Setting(
         "access_platform.credentials.last_used_interval_seconds",

@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 import webtest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from access_platform import main
 from access_platform.testing import (
@@ -26,6 +28,50 @@ from access_platform.testing import (
     empty_database,
     migrated_database,
 )
+from tests.log_secrets import IssuedSecrets, LogRecorder, install
+
+# Each property-based test draws 150 examples, and those that send HTTP
+# requests a quarter of that. The "thorough" profile, chosen with
+# ACCESS_PLATFORM_HYPOTHESIS_PROFILE=thorough, draws 3000 for a longer
+# search outside the regular suite. Failing examples are not saved between
+# runs, so every run draws afresh; Hypothesis still caches in .hypothesis/.
+HYPOTHESIS_PROFILE_VARIABLE = "ACCESS_PLATFORM_HYPOTHESIS_PROFILE"
+hypothesis_settings.register_profile(
+    "default",
+    max_examples=150,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+hypothesis_settings.register_profile(
+    "thorough", parent=hypothesis_settings.get_profile("default"), max_examples=3000
+)
+hypothesis_settings.load_profile(os.environ.get(HYPOTHESIS_PROFILE_VARIABLE, "default"))
+
+# The secrets issued and the log records written during the run, which
+# tests/test_log_secrets.py compares as the last test of the session.
+LOG_SECRETS = pytest.StashKey[tuple[IssuedSecrets, LogRecorder]]()
+_LOG_SECRETS_UNDO = pytest.StashKey[list[Any]]()
+LEAK_TEST = "test_log_secrets.py::test_no_issued_secret_in_logs"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    issued, recorder = IssuedSecrets(), LogRecorder()
+    patcher = pytest.MonkeyPatch()
+    uninstall = install(patcher, issued, recorder)
+    config.stash[LOG_SECRETS] = (issued, recorder)
+    config.stash[_LOG_SECRETS_UNDO] = [uninstall, patcher.undo]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for undo in config.stash.get(_LOG_SECRETS_UNDO, []):
+        undo()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # The leak check reads what every other test logged, so it runs last.
+    last = [item for item in items if item.nodeid.endswith(LEAK_TEST)]
+    items[:] = [item for item in items if item not in last] + last
 
 
 @pytest.fixture(scope="session")

@@ -21,6 +21,7 @@ from access_platform.listing import (
     envelope,
     fetch_page,
     invalid_parameter,
+    max_limit,
 )
 from access_platform.responses import query_params
 
@@ -76,7 +77,11 @@ def list_events(context: AuditEventCollection, request: Any) -> dict[str, Any]:
     """List events, newest first unless ``sort=occurred_at``."""
     params = query_params(request)
     query = ListQuery.from_request(
-        params, EVENT_SORT_KEYS, "-occurred_at", set(EXACT_FILTERS) | set(TIME_FILTERS)
+        params,
+        EVENT_SORT_KEYS,
+        "-occurred_at",
+        set(EXACT_FILTERS) | set(TIME_FILTERS),
+        max_limit=max_limit(request),
     )
     statement = filtered_events(params)
     page = fetch_page(request.dbsession, statement, query, EVENT_SORT_KEYS, AuditEvent.id)

@@ -12,7 +12,9 @@ from access_platform.audit.recorder import Actor, record_changes, record_created
 from access_platform.auth import services
 from access_platform.auth.models import BrowserSession
 from access_platform.auth.resources import LoginResource, LogoutResource, SessionResource
-from access_platform.errors import ApiError, problem_type
+from access_platform.auth.throttle import LoginAttempt, ThrottleSettings
+from access_platform.error_views import error_response
+from access_platform.errors import TOO_MANY_REQUESTS, ApiError, problem_type
 from access_platform.payloads import StrictString, validated_body
 from access_platform.rbac.permissions import AUTHENTICATED
 from access_platform.responses import no_content
@@ -36,27 +38,59 @@ def session_json(request: Any) -> dict[str, Any]:
     }
 
 
+def login_failed() -> ApiError:
+    # One response for unknown users, wrong passwords and deactivated users,
+    # so that login does not reveal which accounts exist.
+    return ApiError(
+        401,
+        "The user name or password is incorrect, or the account is not active.",
+        type=LOGIN_FAILED,
+        title="Login failed",
+    )
+
+
+def login_throttled(retry_after: int) -> ApiError:
+    return ApiError(
+        429,
+        "Too many failed logins for this user name or from this address. "
+        f"Retry after {retry_after} seconds.",
+        type=TOO_MANY_REQUESTS,
+        title="Too many requests",
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
 @view_config(
     context=LoginResource,
     request_method="POST",
     permission=NO_PERMISSION_REQUIRED,
     renderer="json",
 )
-def login(context: LoginResource, request: Any) -> dict[str, Any]:
-    """Check a user name and password, start a session and set its cookie."""
+def login(context: LoginResource, request: Any) -> Any:
+    """Check a user name and password, start a session and set its cookie.
+
+    Failed logins are counted per user name and per client address (see
+    :mod:`access_platform.auth.throttle`). The 401 and 429 responses are
+    returned rather than raised, so that the transaction commits the count.
+    """
     body = validated_body(request, LoginSchema())
+    settings = request.registry.settings
+    attempt = LoginAttempt(
+        request.dbsession,
+        ThrottleSettings.from_settings(settings),
+        body["user_name"],
+        request.client_addr,
+    )
+    retry_after = attempt.begin()
+    if retry_after is not None:
+        return error_response(request, login_throttled(retry_after))
+
     user = services.authenticate_password(request.dbsession, body["user_name"], body["password"])
     if user is None:
-        # One answer for unknown users, wrong passwords and deactivated
-        # users, so that login does not reveal which accounts exist.
-        raise ApiError(
-            401,
-            "The user name or password is incorrect, or the account is not active.",
-            type=LOGIN_FAILED,
-            title="Login failed",
-        )
+        attempt.record_failure()
+        return error_response(request, login_failed())
+    attempt.record_success()
 
-    settings = request.registry.settings
     max_age = settings["access_platform.session.max_age_seconds"]
     # REMOTE_ADDR, not client_addr, which trusts any client's X-Forwarded-For.
     # Behind a proxy, waitress's trusted_proxy setting fills REMOTE_ADDR.

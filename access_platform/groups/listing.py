@@ -9,7 +9,14 @@ from sqlalchemy import select
 from access_platform.groups.models import Group, GroupMember, GroupOwner
 from access_platform.groups.representation import directory_object_json, group_json
 from access_platform.groups.services import GROUP_SORT_KEYS, ancestor_group_ids
-from access_platform.listing import ListQuery, SortKey, envelope, fetch_page, invalid_parameter
+from access_platform.listing import (
+    ListQuery,
+    SortKey,
+    envelope,
+    fetch_page,
+    invalid_parameter,
+    max_limit,
+)
 from access_platform.users.models import User
 
 MEMBER_SORT_KEYS = {"id": SortKey(GroupMember.member_id)}
@@ -18,7 +25,9 @@ OWNER_SORT_KEYS = {"id": SortKey(GroupOwner.user_id)}
 
 def members_page(request: Any, group: Group, params: dict[str, str]) -> dict[str, Any]:
     """Return one page of the group's direct members, users and groups alike, ordered by id."""
-    query = ListQuery.from_request(params, MEMBER_SORT_KEYS, "id", set())
+    query = ListQuery.from_request(
+        params, MEMBER_SORT_KEYS, "id", set(), max_limit=max_limit(request)
+    )
     statement = select(GroupMember).where(GroupMember.group_id == group.id)
     page = fetch_page(request.dbsession, statement, query, MEMBER_SORT_KEYS, GroupMember.member_id)
 
@@ -46,7 +55,9 @@ def members_page(request: Any, group: Group, params: dict[str, str]) -> dict[str
 
 def owners_page(request: Any, group: Group, params: dict[str, str]) -> dict[str, Any]:
     """Return one page of the group's owners, ordered by id."""
-    query = ListQuery.from_request(params, OWNER_SORT_KEYS, "id", set())
+    query = ListQuery.from_request(
+        params, OWNER_SORT_KEYS, "id", set(), max_limit=max_limit(request)
+    )
     statement = select(GroupOwner).where(GroupOwner.group_id == group.id)
     page = fetch_page(request.dbsession, statement, query, OWNER_SORT_KEYS, GroupOwner.user_id)
 
@@ -69,7 +80,9 @@ def member_of_page(request: Any, user: User, params: dict[str, str]) -> dict[str
     if transitive_text not in ("true", "false"):
         raise invalid_parameter("transitive", "expected true or false.")
 
-    query = ListQuery.from_request(params, GROUP_SORT_KEYS, "display_name", set())
+    query = ListQuery.from_request(
+        params, GROUP_SORT_KEYS, "display_name", set(), max_limit=max_limit(request)
+    )
     if transitive_text == "true":
         group_ids = ancestor_group_ids(user.id)
     else:

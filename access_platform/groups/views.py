@@ -28,7 +28,7 @@ from access_platform.groups.schemas import (
     GroupCreateSchema,
     GroupPatchSchema,
 )
-from access_platform.listing import ListQuery, envelope, fetch_page, invalid_parameter
+from access_platform.listing import ListQuery, envelope, fetch_page, invalid_parameter, max_limit
 from access_platform.payloads import json_body, validated_body
 from access_platform.references import parse_reference
 from access_platform.responses import created, no_content, query_params
@@ -40,7 +40,11 @@ from access_platform.responses import created, no_content, query_params
 def list_groups(context: GroupCollection, request: Any) -> dict[str, Any]:
     params = query_params(request)
     query = ListQuery.from_request(
-        params, services.GROUP_SORT_KEYS, "display_name", set(services.GROUP_FILTERS)
+        params,
+        services.GROUP_SORT_KEYS,
+        "display_name",
+        set(services.GROUP_FILTERS),
+        max_limit=max_limit(request),
     )
     if "membership_mode" in params and params["membership_mode"] not in MEMBERSHIP_MODES:
         raise invalid_parameter(

@@ -22,7 +22,7 @@ from access_platform.invitations.schemas import (
     InvitationAcceptSchema,
     InvitationCreateSchema,
 )
-from access_platform.listing import ListQuery, envelope, fetch_page, invalid_parameter
+from access_platform.listing import ListQuery, envelope, fetch_page, invalid_parameter, max_limit
 from access_platform.payloads import validated_body
 from access_platform.rbac.permissions import AUTHENTICATED
 from access_platform.responses import created, query_params
@@ -60,7 +60,11 @@ def list_invitations(context: InvitationCollection, request: Any) -> dict[str, A
     """List invitations; with ``workspace_id`` the permission is checked in that workspace only."""
     params = query_params(request)
     query = ListQuery.from_request(
-        params, services.INVITATION_SORT_KEYS, "-created_at", {"workspace_id", "invitation_status"}
+        params,
+        services.INVITATION_SORT_KEYS,
+        "-created_at",
+        {"workspace_id", "invitation_status"},
+        max_limit=max_limit(request),
     )
     status = params.get("invitation_status")
     if status is not None and status not in INVITATION_STATUSES:

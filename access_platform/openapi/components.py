@@ -11,7 +11,7 @@ from typing import Any
 
 from access_platform.errors import PROBLEM_MEDIA_TYPE
 from access_platform.idempotency import HEADER as IDEMPOTENCY_KEY_HEADER
-from access_platform.listing import DEFAULT_LIMIT, MAX_LIMIT
+from access_platform.listing import DEFAULT_LIMIT
 
 JSON_MEDIA_TYPE = "application/json"
 MERGE_PATCH_MEDIA_TYPE = "application/merge-patch+json"
@@ -216,8 +216,8 @@ HEADERS = {
 PARAMETERS = {
     "limit": query_parameter(
         "limit",
-        {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
-        "The page size.",
+        {"type": "integer", "minimum": 1, "default": DEFAULT_LIMIT},
+        "The page size, at most access_platform.list.max_limit.",
     ),
     "cursor": query_parameter(
         "cursor", STRING, "The next_cursor of the previous page, to read the next one."

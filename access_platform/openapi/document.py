@@ -10,6 +10,7 @@ keeps it on the registry.
 
 from __future__ import annotations
 
+import copy
 import json
 from importlib.metadata import version
 from types import ModuleType
@@ -71,6 +72,15 @@ def all_operations() -> list[Operation]:
     return [*operations, *DOCUMENT_OPERATIONS]
 
 
+def _parameters(settings: dict[str, Any]) -> dict[str, Any]:
+    """Return the shared parameters, with the page size limits of ``settings``."""
+    largest = settings["access_platform.list.max_limit"]
+    limit = copy.deepcopy(PARAMETERS["limit"])
+    limit["schema"]["maximum"] = largest
+    limit["schema"]["default"] = min(limit["schema"]["default"], largest)
+    return {**PARAMETERS, "limit": limit}
+
+
 def build_document(settings: dict[str, Any], permission_names: list[str]) -> dict[str, Any]:
     """Return the OpenAPI document for an app with ``settings``.
 
@@ -127,7 +137,7 @@ def build_document(settings: dict[str, Any], permission_names: list[str]) -> dic
         "components": {
             "schemas": schemas,
             "responses": dict(PROBLEM_RESPONSES.values()),
-            "parameters": PARAMETERS,
+            "parameters": _parameters(settings),
             "headers": HEADERS,
             "securitySchemes": {
                 "apiKey": {

@@ -17,10 +17,12 @@ def _sort_value(permission: Permission, sort: str) -> tuple[str, str]:
     return (getattr(permission, sort), permission.name)
 
 
-def permissions_page(catalogue: dict[str, Permission], params: dict[str, str]) -> dict[str, Any]:
+def permissions_page(
+    catalogue: dict[str, Permission], params: dict[str, str], max_limit: int
+) -> dict[str, Any]:
     """Return one page of the catalogue, filtered by ``resource``, ``plugin`` and ``q``."""
     query = ListQuery.from_request(
-        params, PERMISSION_SORT_KEYS, "name", {"resource", "plugin", "q"}
+        params, PERMISSION_SORT_KEYS, "name", {"resource", "plugin", "q"}, max_limit=max_limit
     )
     permissions = list(catalogue.values())
     if "resource" in params:

@@ -9,7 +9,7 @@ from pyramid.view import view_config
 from access_platform.audit.recorder import record_changes, record_created, record_deletion
 from access_platform.db import lock_for_update
 from access_platform.etags import check_if_match, set_etag
-from access_platform.listing import ListQuery, envelope, fetch_page, invalid_parameter
+from access_platform.listing import ListQuery, envelope, fetch_page, invalid_parameter, max_limit
 from access_platform.payloads import validated_body
 from access_platform.rbac import services
 from access_platform.rbac.catalogue import permissions_page
@@ -42,7 +42,11 @@ from access_platform.workspaces.resources import WorkspaceRoleAssignments
 def list_roles(context: RoleCollection, request: Any) -> dict[str, Any]:
     params = query_params(request)
     query = ListQuery.from_request(
-        params, services.ROLE_SORT_KEYS, "name", {"scope", "builtin", "q"}
+        params,
+        services.ROLE_SORT_KEYS,
+        "name",
+        {"scope", "builtin", "q"},
+        max_limit=max_limit(request),
     )
     if "scope" in params and params["scope"] not in ROLE_SCOPES:
         raise invalid_parameter("scope", "expected tenant or workspace.")
@@ -98,7 +102,9 @@ def delete_role(context: RoleResource, request: Any) -> Any:
     context=PermissionCollection, request_method="GET", permission="roles.read", renderer="json"
 )
 def list_permissions(context: PermissionCollection, request: Any) -> dict[str, Any]:
-    return permissions_page(request.registry.permission_catalogue, query_params(request))
+    return permissions_page(
+        request.registry.permission_catalogue, query_params(request), max_limit(request)
+    )
 
 
 # --- Role assignments ----------------------------------------------------------------------
@@ -110,6 +116,7 @@ def _assignments_page(request: Any, params: dict[str, str]) -> dict[str, Any]:
         services.ASSIGNMENT_SORT_KEYS,
         "created_at",
         {"principal_type", "principal_id", "role_id", "workspace_id"},
+        max_limit=max_limit(request),
     )
     page = fetch_page(
         request.dbsession,

@@ -13,7 +13,14 @@ from sqlalchemy import select
 from access_platform.audit.recorder import record_changes, record_created
 from access_platform.db import utcnow
 from access_platform.errors import validation_error
-from access_platform.listing import ListQuery, SortKey, datetime_sort_key, envelope, fetch_page
+from access_platform.listing import (
+    ListQuery,
+    SortKey,
+    datetime_sort_key,
+    envelope,
+    fetch_page,
+    max_limit,
+)
 from access_platform.payloads import StrictString, length, not_blank, validated_body
 from access_platform.responses import created, query_params
 from access_platform.scim.admin_resources import (
@@ -94,7 +101,9 @@ def token_json(request: Any, token: ScimToken) -> dict[str, Any]:
 
 @view_config(context=ScimTokenCollection, request_method="GET", permission=MANAGE, renderer="json")
 def list_tokens(context: ScimTokenCollection, request: Any) -> dict[str, Any]:
-    query = ListQuery.from_request(query_params(request), TOKEN_SORT_KEYS, "created_at", set())
+    query = ListQuery.from_request(
+        query_params(request), TOKEN_SORT_KEYS, "created_at", set(), max_limit=max_limit(request)
+    )
     page = fetch_page(request.dbsession, select(ScimToken), query, TOKEN_SORT_KEYS, ScimToken.id)
     return envelope(
         [token_json(request, token) for token in page.items], page.next_cursor, page.total

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, Integer, String, cast, type_coerce
+from sqlalchemy import JSON, BigInteger, Boolean, Float, String, cast, type_coerce
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -98,7 +98,9 @@ def element_value(values: Any, sub_attribute: str | None, kind: str) -> Any:
         if kind == "boolean":
             return member.as_boolean()
         if kind == "integer":
-            return member.as_integer()
+            # as_integer() casts to INTEGER, 32 bits on PostgreSQL, while stored
+            # values may use the 64 bits that PATCH accepts.
+            return cast(member.as_string(), BigInteger)
         if kind == "decimal":
             return member.as_float()
         return member.as_string()
@@ -107,7 +109,7 @@ def element_value(values: Any, sub_attribute: str | None, kind: str) -> Any:
     if kind == "boolean":
         return cast(column, Boolean)
     if kind == "integer":
-        return cast(column, Integer)
+        return cast(column, BigInteger)
     if kind == "decimal":
         return cast(column, Float)
     return cast(column, String)

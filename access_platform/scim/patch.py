@@ -18,6 +18,7 @@ import base64
 import binascii
 import copy
 import json
+import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -77,6 +78,11 @@ _DATETIME_PATTERN = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:Z|[+-][0-9]{2}:[0-9]{2})",
     re.IGNORECASE,
 )
+
+# SCIM integer values must fit a signed 64-bit integer, so that every stored value fits the
+# BIGINT that filters cast it to. The range is this server's choice.
+MIN_INTEGER = -(2**63)
+MAX_INTEGER = 2**63 - 1
 
 # Marks a request member that is absent, as opposed to present with the value null.
 _MISSING: Any = object()
@@ -970,9 +976,10 @@ def _coerce_simple(attribute: ScimAttribute, value: Any, path_text: str) -> Any:
     """Check a value of a simple type (RFC 7643 section 2.3) and return its JSON form.
 
     Booleans also accept the strings "true" and "false" in any letter case, because Entra
-    ID sends ``"False"``. Integers must be JSON integers and decimals JSON numbers, never
-    booleans. dateTime values must be RFC 3339 strings with a time zone, and binary values
-    base64 strings. Strings and references must be JSON strings.
+    ID sends ``"False"``. Integers must be JSON integers from MIN_INTEGER to MAX_INTEGER,
+    and decimals JSON numbers that a double holds, never booleans. dateTime values must be
+    RFC 3339 strings with a time zone, and binary values base64 strings. Strings and
+    references must be JSON strings.
     """
     kind = attribute.type
     if kind == "boolean":
@@ -984,12 +991,16 @@ def _coerce_simple(attribute: ScimAttribute, value: Any, path_text: str) -> Any:
 
     if kind == "integer":
         if isinstance(value, int) and not isinstance(value, bool):
-            return value
+            if MIN_INTEGER <= value <= MAX_INTEGER:
+                return value
+            raise _type_error(path_text, f"an integer from {MIN_INTEGER} to {MAX_INTEGER}", value)
         raise _type_error(path_text, "an integer", value)
 
     if kind == "decimal":
         if isinstance(value, int | float) and not isinstance(value, bool):
-            return value
+            if _is_finite_double(value):
+                return value
+            raise _type_error(path_text, "a number within the range of a double", value)
         raise _type_error(path_text, "a number", value)
 
     if not isinstance(value, str):
@@ -1003,6 +1014,14 @@ def _coerce_simple(attribute: ScimAttribute, value: Any, path_text: str) -> Any:
         except binascii.Error:
             raise _type_error(path_text, "a base64 string", value) from None
     return value
+
+
+def _is_finite_double(value: int | float) -> bool:
+    """Return whether ``value`` converts to a finite double, as filters compare decimals."""
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False
 
 
 def _is_datetime(text: str) -> bool:

@@ -94,16 +94,21 @@ def _list_response(total: int, start_index: int, resources: list[dict[str, Any]]
 
 
 def _search(request: Any, params: dict[str, Any], users: bool) -> dict[str, Any]:
+    limits = query.ListLimits.from_settings(request.registry.settings)
     if users:
         schema = provisioning.resource_schema(request.registry, "User")
         parameters = query.list_parameters(
-            params, query.USER_FILTERS.with_schema(schema), query.USER_SORT, query.User.id
+            params, query.USER_FILTERS.with_schema(schema), query.USER_SORT, query.User.id, limits
         )
         total, resources = provisioning.list_users(request, parameters)
     else:
         schema = provisioning.resource_schema(request.registry, "Group")
         parameters = query.list_parameters(
-            params, query.GROUP_FILTERS.with_schema(schema), query.GROUP_SORT, query.Group.id
+            params,
+            query.GROUP_FILTERS.with_schema(schema),
+            query.GROUP_SORT,
+            query.Group.id,
+            limits,
         )
         total, resources = provisioning.list_groups(request, parameters)
     projected = [
@@ -154,17 +159,20 @@ def search_all(context: ScimRootSearch, request: Any) -> dict[str, Any]:
     so ``userName eq "x"`` searches Users only; a filter that fits neither
     gets 400 ``invalidFilter``. Paging runs over the joined list.
 
-    NOTE: the join holds at most ``MAX_COUNT`` matches of each type, so
-    pages past those are empty even when ``totalResults`` is larger.
+    NOTE: the join contains at most ``access_platform.scim.max_count`` matches
+    of each type, so pages past those are empty even when ``totalResults``
+    is larger.
     """
     body = _search_request(request)
+    limits = query.ListLimits.from_settings(request.registry.settings)
     paging = query.list_parameters(
         {name: value for name, value in body.items() if name != "filter"},
         query.USER_FILTERS,
         query.USER_SORT,
         query.User.id,
+        limits,
     )
-    everything = {**body, "startIndex": 1, "count": query.MAX_COUNT}
+    everything = {**body, "startIndex": 1, "count": limits.max_count}
     found: list[dict[str, Any]] = []
     total = 0
     errors: list[ApiError] = []

@@ -15,7 +15,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, literal, not_, or_, select, true
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    and_,
+    cast,
+    exists,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+    true,
+)
 
 from access_platform.errors import ApiError
 from access_platform.groups.models import Group, GroupMember
@@ -36,7 +48,13 @@ from access_platform.scim.filter import (
     parse_path,
 )
 from access_platform.scim.json_sql import array_values, element_value, json_instant
-from access_platform.scim.patch import ResolvedPath, ResourceSchema, ScimPatchError
+from access_platform.scim.patch import (
+    MAX_INTEGER,
+    MIN_INTEGER,
+    ResolvedPath,
+    ResourceSchema,
+    ScimPatchError,
+)
 from access_platform.scim.resources_json import GROUP_COLUMN_ATTRIBUTES
 from access_platform.scim.schema import ScimAttribute
 from access_platform.users.models import User, UserEmail, fold
@@ -46,9 +64,9 @@ COLUMN_ATTRIBUTES = frozenset(
     {"userName", "displayName", "name", "emails", "active", "password", "groups", "externalId"}
 )
 
+# Page size when the request has no ``count``, lowered to the configured
+# maximum (``access_platform.scim.max_count``) when that is smaller.
 DEFAULT_COUNT = 100
-MAX_COUNT = 1000
-MAX_FILTER_LENGTH = 4096
 
 
 def invalid_filter(detail: str) -> ApiError:
@@ -91,6 +109,12 @@ def _compare(target: Column, op: str, value: Any) -> ColumnElement[bool]:
     if target.kind in ("integer", "decimal"):
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise invalid_filter("Numeric attributes compare with a number.")
+        if isinstance(value, int) and not MIN_INTEGER <= value <= MAX_INTEGER:
+            # SQLite cannot bind a larger integer, and PATCH stores none outside this range.
+            raise invalid_filter(
+                f"The number in the filter is out of range; use one from {MIN_INTEGER} "
+                f"to {MAX_INTEGER}."
+            )
         if op in ("co", "sw", "ew"):
             raise invalid_filter(f"Operator {op} applies to strings only.")
     elif target.kind == "boolean":
@@ -279,7 +303,9 @@ class FilterCompiler:
         if leaf.type == "boolean":
             return Column(element.as_boolean(), kind="boolean")
         if leaf.type == "integer":
-            return Column(element.as_integer(), kind="integer")
+            # as_integer() casts to INTEGER, which is 32 bits on PostgreSQL, while stored
+            # values may use the 64 bits that PATCH accepts.
+            return Column(cast(element.as_string(), BigInteger), kind="integer")
         if leaf.type == "decimal":
             return Column(element.as_float(), kind="decimal")
         if leaf.type == "dateTime":
@@ -545,18 +571,41 @@ def attribute_names(params: Mapping[str, Any], name: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in parts if part.strip())
 
 
+@dataclass(frozen=True)
+class ListLimits:
+    """The configured bounds of SCIM list requests.
+
+    :ivar max_count: the largest page; a larger ``count`` is lowered to it.
+    :ivar max_filter_length: the longest ``filter`` in characters; a longer
+        one gets 400 ``invalidFilter``.
+    """
+
+    max_count: int
+    max_filter_length: int
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any]) -> ListLimits:
+        return cls(
+            settings["access_platform.scim.max_count"],
+            settings["access_platform.scim.max_filter_length"],
+        )
+
+
 def list_parameters(
     params: Mapping[str, Any],
     compiler: FilterCompiler,
     sort_columns: Mapping[str, Any],
     id_column: Any,
+    limits: ListLimits,
 ) -> ListParameters:
     """Read ``filter``, ``startIndex``, ``count``, ``sortBy``, ``sortOrder``, ``attributes``
     and ``excludedAttributes`` from query parameters or a ``/.search`` body.
 
     ``startIndex`` below 1 counts as 1 and a negative ``count`` as 0, as RFC
-    7644 section 3.4.2.4 requires; a ``count`` above the maximum is capped. A
-    value that is not an integer gets 400 ``invalidValue``.
+    7644 section 3.4.2.4 requires; a ``count`` above ``limits.max_count`` is
+    lowered to it, which the same section allows. A value that is not an
+    integer gets 400 ``invalidValue``, and a filter longer than
+    ``limits.max_filter_length`` 400 ``invalidFilter``.
     """
     condition = None
     filter_text = params.get("filter")
@@ -564,7 +613,7 @@ def list_parameters(
         if not isinstance(filter_text, str):
             raise invalid_filter("filter must be a string.")
         try:
-            condition = compiler.compile(parse_filter(filter_text, MAX_FILTER_LENGTH))
+            condition = compiler.compile(parse_filter(filter_text, limits.max_filter_length))
         except ScimFilterError as error:
             raise invalid_filter(f"The filter is invalid: {error}") from None
 
@@ -573,7 +622,10 @@ def list_parameters(
     # Past every possible row, and small enough for any database's OFFSET.
     start_index = min(start_index, 2**62)
     count = _integer(params, "count")
-    count = DEFAULT_COUNT if count is None else min(max(count, 0), MAX_COUNT)
+    if count is None:
+        count = min(DEFAULT_COUNT, limits.max_count)
+    else:
+        count = min(max(count, 0), limits.max_count)
 
     sort_by = params.get("sortBy")
     sort_column = id_column

@@ -7,7 +7,6 @@ from typing import Any
 from pyramid.view import view_config
 
 from access_platform.rbac.permissions import SCIM_READ
-from access_platform.scim.query import MAX_COUNT
 from access_platform.scim.registry import core_schema_for, extensions_for
 from access_platform.scim.resources import (
     ResourceTypeEntry,
@@ -43,7 +42,10 @@ def service_provider_config(context: ServiceProviderConfig, request: Any) -> dic
         "schemas": [SERVICE_PROVIDER_CONFIG_URN],
         "patch": {"supported": True},
         "bulk": {"supported": False, "maxOperations": 0, "maxPayloadSize": 0},
-        "filter": {"supported": True, "maxResults": MAX_COUNT},
+        "filter": {
+            "supported": True,
+            "maxResults": request.registry.settings["access_platform.scim.max_count"],
+        },
         "changePassword": {"supported": True},
         "sort": {"supported": True},
         "etag": {"supported": True},

@@ -13,7 +13,7 @@ from access_platform.etags import check_if_match, set_etag
 from access_platform.groups import services as group_services
 from access_platform.groups.listing import member_of_page
 from access_platform.idempotency import idempotent
-from access_platform.listing import ListQuery, envelope, fetch_page, invalid_parameter
+from access_platform.listing import ListQuery, envelope, fetch_page, invalid_parameter, max_limit
 from access_platform.payloads import json_body, validated_body
 from access_platform.rbac.effective import effective_permissions as compute_effective_permissions
 from access_platform.rbac.explain import explain
@@ -39,7 +39,11 @@ from access_platform.workspaces.models import Workspace
 def list_users(context: UserCollection, request: Any) -> dict[str, Any]:
     params = query_params(request)
     query = ListQuery.from_request(
-        params, services.USER_SORT_KEYS, "user_name", set(services.USER_FILTERS)
+        params,
+        services.USER_SORT_KEYS,
+        "user_name",
+        set(services.USER_FILTERS),
+        max_limit=max_limit(request),
     )
     if "status" in params and params["status"] not in USER_STATUSES:
         raise invalid_parameter("status", f"expected one of {', '.join(USER_STATUSES)}.")

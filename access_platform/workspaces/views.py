@@ -9,7 +9,7 @@ from pyramid.view import view_config
 from access_platform.audit.recorder import record_changes, record_created, record_deletion
 from access_platform.db import lock_for_update
 from access_platform.etags import check_if_match, set_etag
-from access_platform.listing import ListQuery, envelope, fetch_page, invalid_parameter
+from access_platform.listing import ListQuery, envelope, fetch_page, invalid_parameter, max_limit
 from access_platform.payloads import validated_body
 from access_platform.rbac.permissions import AUTHENTICATED
 from access_platform.responses import created, no_content, query_params
@@ -40,7 +40,9 @@ def workspace_json(request: Any, workspace: Workspace) -> dict[str, Any]:
 def list_workspaces(context: WorkspaceCollection, request: Any) -> dict[str, Any]:
     """List every workspace for tenant-wide readers, otherwise those the caller may read."""
     params = query_params(request)
-    query = ListQuery.from_request(params, services.WORKSPACE_SORT_KEYS, "name", {"q"})
+    query = ListQuery.from_request(
+        params, services.WORKSPACE_SORT_KEYS, "name", {"q"}, max_limit=max_limit(request)
+    )
     statement = services.filtered_workspaces(params)
 
     effective = request.effective_permissions

@@ -49,6 +49,9 @@ def test_dot_segments_cannot_switch_surface(testapp, scim_headers, admin):
         b'{"user_name": "x", "display_name": ' + b"[" * 40 + b"]" * 40 + b"}",
         b"[" * 100000 + b"]" * 100000,
         b'{"user_name": "x", "display_name": ' + b"9" * 5000 + b"}",
+        b'{"user_name": "x", "display_name": NaN}',
+        b'{"user_name": "x", "display_name": -Infinity}',
+        b'{"user_name": "x", "display_name": 1e999}',
     ],
 )
 def test_unreadable_json_gets_400(testapp, admin, body):

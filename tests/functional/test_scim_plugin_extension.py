@@ -220,3 +220,39 @@ def test_group_extension_end_to_end(scim):
     assert BADGE_GROUP_URN not in removed
     assert removed["schemas"] == [GROUP_URN]
     assert BADGE_GROUP_URN not in scim.get(path).json
+
+
+def test_integers_beyond_32_bits_filter_and_sort(scim):
+    # PostgreSQL's INTEGER is 32 bits wide, and SCIM integers here may use 64.
+    large = scim.create_user(
+        "large@example.com",
+        schemas=[USER_URN, BADGE_URN],
+        **{BADGE_URN: {"badgeNumber": "B-L", "clearance": 2**40}},
+    )
+    small = scim.create_user(
+        "small@example.com",
+        schemas=[USER_URN, BADGE_URN],
+        **{BADGE_URN: {"badgeNumber": "B-S", "clearance": 1}},
+    )
+
+    above = scim.get("/Users", filter=f"{BADGE_URN}:clearance gt 2147483648").json
+    below = scim.get("/Users", filter=f"{BADGE_URN}:clearance lt 2").json
+    ordered = scim.get("/Users", sortBy=f"{BADGE_URN}:clearance", sortOrder="descending").json
+
+    assert [resource["id"] for resource in above["Resources"]] == [large["id"]]
+    assert [resource["id"] for resource in below["Resources"]] == [small["id"]]
+    assert [resource["id"] for resource in ordered["Resources"]][:2] == [large["id"], small["id"]]
+
+
+@pytest.mark.parametrize("number", [2**63, -(2**63) - 1, 10**30])
+def test_integer_out_of_range_gets_400(scim, number):
+    user = scim.create_user("range@example.com")
+
+    response = scim.patch(
+        f"/Users/{user['id']}",
+        [{"op": "add", "path": f"{BADGE_URN}:clearance", "value": number}],
+        status=400,
+    )
+
+    assert_scim_error(response, 400, "invalidValue")
+    assert BADGE_URN not in scim.get(f"/Users/{user['id']}").json

@@ -34,6 +34,7 @@ TEST_EXTENSION = ScimSchema(
     attributes=(
         ScimAttribute("isContractor", type="boolean"),
         ScimAttribute("badgeNumber", type="integer"),
+        ScimAttribute("weight", type="decimal"),
         ScimAttribute("hireDate", type="dateTime"),
         ScimAttribute("employeeKey", mutability="immutable", case_exact=True),
         ScimAttribute("tags", multi_valued=True),
@@ -815,6 +816,11 @@ def test_invalid_syntax(body):
         {"op": "add", "path": f"{TEST_EXTENSION_URN}:badgeNumber", "value": "5"},
         {"op": "add", "path": f"{TEST_EXTENSION_URN}:badgeNumber", "value": 5.5},
         {"op": "add", "path": f"{TEST_EXTENSION_URN}:badgeNumber", "value": True},
+        {"op": "add", "path": f"{TEST_EXTENSION_URN}:badgeNumber", "value": 2**63},
+        {"op": "add", "path": f"{TEST_EXTENSION_URN}:badgeNumber", "value": -(2**63) - 1},
+        {"op": "add", "path": f"{TEST_EXTENSION_URN}:weight", "value": 10**400},
+        {"op": "add", "path": f"{TEST_EXTENSION_URN}:weight", "value": float("inf")},
+        {"op": "add", "path": f"{TEST_EXTENSION_URN}:weight", "value": float("nan")},
         {"op": "add", "path": f"{TEST_EXTENSION_URN}:hireDate", "value": "yesterday"},
         {"op": "add", "path": f"{TEST_EXTENSION_URN}:hireDate", "value": "2024-05-01"},
         {"op": "add", "path": f"{TEST_EXTENSION_URN}:hireDate", "value": "2024-13-01T00:00:00Z"},
@@ -834,6 +840,14 @@ def test_invalid_value(operation):
     error = patch_error(make_user(), patch_body(operation))
 
     assert error.scim_type == "invalidValue"
+
+
+@pytest.mark.parametrize("number", [2**63 - 1, -(2**63)])
+def test_integer_range_limits_accepted(number):
+    path = f"{TEST_EXTENSION_URN}:badgeNumber"
+    body = patch_body({"op": "add", "path": path, "value": number})
+
+    assert apply_patch(make_user(), body, USERS)[TEST_EXTENSION_URN]["badgeNumber"] == number
 
 
 @pytest.mark.parametrize(

@@ -64,7 +64,15 @@ def test_plugin_settings_strip_prefix():
 
 
 # Numeric settings that count things and so have no unit.
-COUNTS = {"sqlalchemy.pool_size", "access_platform.batch.max_requests"}
+COUNTS = {
+    "sqlalchemy.pool_size",
+    "access_platform.batch.max_requests",
+    "access_platform.list.max_limit",
+    "access_platform.scim.max_count",
+    "access_platform.scim.max_filter_length",
+    "access_platform.login_throttle.account_max_failures",
+    "access_platform.login_throttle.address_max_failures",
+}
 
 
 def test_numeric_settings_name_their_unit():
