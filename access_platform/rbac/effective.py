@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from access_platform.groups.models import GroupMember
@@ -56,11 +56,11 @@ class EffectivePermissions:
         return {grant.workspace_id for grant in self.grants if grant.workspace_id is not None}
 
 
-def user_group_ids(user_id: str):
-    """Return a recursive select of (group_id, member_id) edges from ``user_id`` upwards."""
+def _membership_edges() -> Any:
+    """Return a recursive select of (group_id, member_id) edges from ``:user_id`` upwards."""
     edges = (
         select(GroupMember.group_id, GroupMember.member_id)
-        .where(GroupMember.member_id == user_id)
+        .where(GroupMember.member_id == bindparam("user_id"))
         .cte("membership_edges", recursive=True)
     )
     return edges.union(
@@ -70,10 +70,13 @@ def user_group_ids(user_id: str):
     )
 
 
-def _grants_statement(user_id: str, group_ids: Any) -> Select[Any]:
-    """Return the select of every grant to ``user_id`` or to a group among ``group_ids``."""
+def _grants_statement(group_ids: Any) -> Select[Any]:
+    """Return the select of every grant to ``:user_id`` or to a group among ``group_ids``."""
     condition = or_(
-        and_(RoleAssignment.principal_type == "user", RoleAssignment.principal_id == user_id),
+        and_(
+            RoleAssignment.principal_type == "user",
+            RoleAssignment.principal_id == bindparam("user_id"),
+        ),
         and_(RoleAssignment.principal_type == "group", RoleAssignment.principal_id.in_(group_ids)),
     )
     return (
@@ -92,6 +95,13 @@ def _grants_statement(user_id: str, group_ids: Any) -> Select[Any]:
     )
 
 
+# Built once: constructing the recursive query took more time per request
+# than running it. Both take the user's id as the :user_id parameter.
+MEMBERSHIP_EDGES = _membership_edges()
+EDGES_STATEMENT = select(MEMBERSHIP_EDGES.c.group_id, MEMBERSHIP_EDGES.c.member_id)
+GRANTS_STATEMENT = _grants_statement(select(MEMBERSHIP_EDGES.c.group_id))
+
+
 def effective_permissions(
     dbsession: Session, user: User, *, with_paths: bool = False
 ) -> EffectivePermissions:
@@ -105,18 +115,16 @@ def effective_permissions(
     if user.status != "active":
         return EffectivePermissions()
 
-    edges = user_group_ids(user.id)
+    parameters = {"user_id": user.id}
+    rows = dbsession.execute(GRANTS_STATEMENT, parameters).all()
+    grants = [Grant(*row) for row in rows]
     if not with_paths:
-        rows = dbsession.execute(_grants_statement(user.id, select(edges.c.group_id))).all()
-        return EffectivePermissions([Grant(*row) for row in rows])
+        return EffectivePermissions(grants)
 
-    edge_rows = dbsession.execute(select(edges.c.group_id, edges.c.member_id)).all()
     group_parents: dict[str, set[str]] = defaultdict(set)
-    for group_id, member_id in edge_rows:
+    for group_id, member_id in dbsession.execute(EDGES_STATEMENT, parameters):
         group_parents[member_id].add(group_id)
-    group_ids = sorted({group_id for group_id, _member_id in edge_rows})
-    rows = dbsession.execute(_grants_statement(user.id, group_ids)).all()
-    return EffectivePermissions([Grant(*row) for row in rows], dict(group_parents))
+    return EffectivePermissions(grants, dict(group_parents))
 
 
 def group_path(effective: EffectivePermissions, user_id: str, group_id: str) -> list[str]:
