@@ -61,6 +61,11 @@ def ids(body) -> list[str]:
         ('emails[type eq "home" and value co "home"]', ["alice"]),
         ('emails[type eq "work"].value eq "alice@home.example"', []),
         ("emails pr", ["alice"]),
+        ("not (emails pr)", ["bob"]),
+        ('not (emails[type eq "work"].value eq "alice@work.example")', ["bob"]),
+        ('emails[type eq "home"] or userName eq "bob@example.com"', ["alice", "bob"]),
+        ('emails[type eq "home"] and not (emails[type eq "work"])', []),
+        ('emails.value co "example" and emails[primary eq true]', ["alice"]),
         ('meta.created gt "2000-01-01T00:00:00Z"', ["alice", "bob"]),
         ('userName ne "alice@example.com"', ["bob"]),
     ],
@@ -319,11 +324,13 @@ def test_nested_group_members_and_cycle(scim):
 def test_group_filter_by_member(scim, people):
     alice, _bob = people
     group = scim.create_group("Has Alice", [alice["id"]])
-    scim.create_group("Empty")
+    empty = scim.create_group("Empty")
 
     body = scim.get("/Groups", filter=f'members[value eq "{alice["id"]}"]').json
+    negated = scim.get("/Groups", filter=f'not (members[value eq "{alice["id"]}"])').json
 
     assert [resource["id"] for resource in body["Resources"]] == [group["id"]]
+    assert [resource["id"] for resource in negated["Resources"]] == [empty["id"]]
 
 
 def test_scim_created_rows_record_token(scim, registry, people):
