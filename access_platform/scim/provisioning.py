@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Row, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -150,19 +150,19 @@ def _check_required(
 # --- Users -------------------------------------------------------------------------------
 
 
-def user_groups(dbsession: Session, user_ids: list[str]) -> dict[str, list[Group]]:
-    """Return the groups each user is a direct member of, in one query."""
-    groups: dict[str, list[Group]] = {user_id: [] for user_id in user_ids}
+def user_groups(dbsession: Session, user_ids: list[str]) -> dict[str, list[Row[Any]]]:
+    """Return the ``id`` and ``display_name`` of each user's direct groups, in one query."""
+    groups: dict[str, list[Row[Any]]] = {user_id: [] for user_id in user_ids}
     if not user_ids:
         return groups
     rows = dbsession.execute(
-        select(GroupMember.member_id, Group)
+        select(GroupMember.member_id, Group.id, Group.display_name)
         .join(Group, Group.id == GroupMember.group_id)
         .where(GroupMember.member_id.in_(user_ids))
         .order_by(Group.display_name_folded)
     )
-    for member_id, group in rows:
-        groups[member_id].append(group)
+    for row in rows:
+        groups[row.member_id].append(row)
     return groups
 
 
@@ -259,23 +259,9 @@ def delete_user(request: Any, user: User) -> None:
 
 
 def list_users(request: Any, parameters: ListParameters) -> tuple[int, list[dict[str, Any]]]:
-    """Return the total and one page of users as SCIM resources, in three queries or fewer."""
+    """Return the total and one page of users as SCIM resources, in four queries or fewer."""
     dbsession = request.dbsession
-    statement = select(User)
-    if parameters.condition is not None:
-        statement = statement.where(parameters.condition)
-    total = dbsession.scalar(select(func.count()).select_from(statement.subquery()))
-    if parameters.count == 0:
-        return total, []
-
-    order = parameters.sort_column.desc() if parameters.descending else parameters.sort_column.asc()
-    page = list(
-        dbsession.scalars(
-            statement.order_by(order, User.id)
-            .offset(parameters.start_index - 1)
-            .limit(parameters.count)
-        )
-    )
+    total, page = _page(dbsession, User, User.id, parameters)
     ids = [user.id for user in page]
     emails = load_emails(dbsession, ids)
     groups = None if _excluded(parameters, "groups") else user_groups(dbsession, ids)
@@ -289,6 +275,46 @@ def list_users(request: Any, parameters: ListParameters) -> tuple[int, list[dict
         for user in page
     ]
     return total, resources
+
+
+def _page(
+    dbsession: Session, entity: Any, id_column: Any, parameters: ListParameters
+) -> tuple[int, list[Any]]:
+    """Return the number of matching rows and the page of them that ``parameters`` asks for.
+
+    The page is found by a deferred join: ORDER BY, OFFSET and LIMIT run
+    over the ids alone, which an index can cover, and only the rows of
+    the page are then read whole. The total is exact, as RFC 7644 requires
+    for ``totalResults``, but counted only when the page cannot tell it:
+    a page shorter than ``count`` ends the list, so the total is the rows
+    before it plus its own.
+    """
+    matching = select(id_column)
+    if parameters.condition is not None:
+        matching = matching.where(parameters.condition)
+    if parameters.count == 0:
+        return _count(dbsession, matching), []
+
+    sort_column = parameters.sort_column
+    order = sort_column.desc() if parameters.descending else sort_column.asc()
+    page_ids = (
+        matching.order_by(order, id_column)
+        .offset(parameters.start_index - 1)
+        .limit(parameters.count)
+        .subquery()
+    )
+    page = list(
+        dbsession.scalars(
+            select(entity).join(page_ids, page_ids.c.id == id_column).order_by(order, id_column)
+        )
+    )
+    if len(page) < parameters.count and (page or parameters.start_index == 1):
+        return parameters.start_index - 1 + len(page), page
+    return _count(dbsession, matching), page
+
+
+def _count(dbsession: Session, matching: Any) -> int:
+    return dbsession.scalar(select(func.count()).select_from(matching.subquery())) or 0
 
 
 # --- Groups ------------------------------------------------------------------------------
@@ -572,21 +598,7 @@ def delete_scim_group(request: Any, group: Group) -> None:
 def list_groups(request: Any, parameters: ListParameters) -> tuple[int, list[dict[str, Any]]]:
     """Return the total and one page of groups; members are not loaded when excluded."""
     dbsession = request.dbsession
-    statement = select(Group)
-    if parameters.condition is not None:
-        statement = statement.where(parameters.condition)
-    total = dbsession.scalar(select(func.count()).select_from(statement.subquery()))
-    if parameters.count == 0:
-        return total, []
-
-    order = parameters.sort_column.desc() if parameters.descending else parameters.sort_column.asc()
-    page = list(
-        dbsession.scalars(
-            statement.order_by(order, Group.id)
-            .offset(parameters.start_index - 1)
-            .limit(parameters.count)
-        )
-    )
+    total, page = _page(dbsession, Group, Group.id, parameters)
     members = (
         None
         if _excluded(parameters, "members")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Row, delete, select
 from sqlalchemy.orm import Session
 
 from access_platform.users.models import User, UserEmail, fold
@@ -65,22 +65,27 @@ def set_primary_email(dbsession: Session, user: User, value: str | None) -> None
     replace_emails(dbsession, user, emails)
 
 
-def load_emails(dbsession: Session, user_ids: list[str]) -> dict[str, list[UserEmail]]:
-    """Return the addresses of several users, in their stored order, in one query."""
+def load_emails(dbsession: Session, user_ids: list[str]) -> dict[str, list[Row[Any]]]:
+    """Return the addresses of several users, in their stored order, in one query.
+
+    Each address is a row with ``value``, ``type``, ``primary`` and ``display``.
+    """
     if not user_ids:
         return {}
-    rows = dbsession.scalars(
-        select(UserEmail)
+    rows = dbsession.execute(
+        select(
+            UserEmail.user_id, UserEmail.value, UserEmail.type, UserEmail.primary, UserEmail.display
+        )
         .where(UserEmail.user_id.in_(user_ids))
         .order_by(UserEmail.user_id, UserEmail.position)
     )
-    by_user: dict[str, list[UserEmail]] = defaultdict(list)
+    by_user: dict[str, list[Row[Any]]] = defaultdict(list)
     for row in rows:
         by_user[row.user_id].append(row)
     return by_user
 
 
-def email_json(row: UserEmail) -> dict[str, Any]:
+def email_json(row: Any) -> dict[str, Any]:
     """Return one address as a SCIM email object, leaving out empty sub-attributes."""
     email: dict[str, Any] = {"value": row.value}
     if row.type is not None:
