@@ -37,7 +37,7 @@ from access_platform.scim.resources_json import (
     store_user_columns,
     user_resource,
 )
-from access_platform.users.emails import load_emails
+from access_platform.users.emails import load_emails, stored_emails
 from access_platform.users.models import User
 from access_platform.users.services import user_name_conflict
 
@@ -172,7 +172,12 @@ def user_as_resource(request: Any, user: User, with_groups: bool = True) -> dict
     return user_resource(request.scim_base_url, user, emails, groups)
 
 
-def create_user(request: Any, body: Any) -> User:
+def create_user(request: Any, body: Any) -> tuple[User, dict[str, Any]]:
+    """Insert a user from a SCIM POST body; return it and its resource as a GET would show it.
+
+    The resource is built from what was just written, without reading it
+    back: a new user is in no group yet.
+    """
     schema = resource_schema(request.registry, "User")
     attributes = _checked_body(body, schema.core.id)
     resource = _as_resource({"schemas": [schema.core.id]}, attributes, schema)
@@ -189,7 +194,8 @@ def create_user(request: Any, body: Any) -> User:
     log.info("SCIM token %s created user %s", identity.credential_id, user.id)
     changes = scim_changes({}, resource, password_set=bool(resource.get("password")))
     record(request, "scim.user.create", "user", user.id, changes)
-    return user
+    emails = stored_emails(resource.get("emails") or [])
+    return user, user_resource(request.scim_base_url, user, emails, [])
 
 
 def replace_user(request: Any, user: User, body: Any) -> User:

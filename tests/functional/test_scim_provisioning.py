@@ -214,6 +214,35 @@ def test_put_without_user_name_is_invalid(scim, people):
     assert_scim_error(response, 400, "invalidValue")
 
 
+@pytest.mark.parametrize(
+    "attributes",
+    [
+        {},
+        {
+            "displayName": "Carol Diaz",
+            "name": {"givenName": "Carol", "familyName": "Diaz", "middleName": "Ann"},
+            "emails": [
+                {"value": "Carol@Work.example", "type": "work", "primary": True},
+                {"value": "carol@home.example", "display": "Home"},
+                {"value": "carol@other.example", "primary": False},
+            ],
+            "externalId": "ext-carol",
+            "nickName": "cd",
+        },
+        {"active": False, "emails": [{"value": "off@example.com"}]},
+        {"schemas": [USER_URN, ENTERPRISE_URN], ENTERPRISE_URN: {"employeeNumber": "42"}},
+    ],
+)
+def test_post_response_matches_get(scim, attributes):
+    body = {"schemas": [USER_URN], "userName": "carol@example.com", **attributes}
+
+    created = scim.post("/Users", body)
+    fetched = scim.get(f"/Users/{created.json['id']}")
+
+    assert created.json == fetched.json
+    assert created.headers["ETag"] == fetched.headers["ETag"]
+
+
 def test_post_without_schemas_is_invalid(scim):
     response = scim.post("/Users", {"userName": "nos@example.com"}, status=400)
     assert_scim_error(response, 400)
