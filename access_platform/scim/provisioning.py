@@ -31,6 +31,8 @@ from access_platform.scim.query import ListParameters
 from access_platform.scim.registry import core_schema_for, extensions_for
 from access_platform.scim.required import missing_required
 from access_platform.scim.resources_json import (
+    GROUP_RESOURCE_COLUMNS,
+    USER_RESOURCE_COLUMNS,
     group_resource,
     store_group_data,
     store_user,
@@ -267,7 +269,7 @@ def delete_user(request: Any, user: User) -> None:
 def list_users(request: Any, parameters: ListParameters) -> tuple[int, list[dict[str, Any]]]:
     """Return the total and one page of users as SCIM resources, in four queries or fewer."""
     dbsession = request.dbsession
-    total, page = _page(dbsession, User, User.id, parameters)
+    total, page = _page(dbsession, USER_RESOURCE_COLUMNS, User.id, parameters)
     ids = [user.id for user in page]
     emails = load_emails(dbsession, ids)
     groups = None if _excluded(parameters, "groups") else user_groups(dbsession, ids)
@@ -284,13 +286,13 @@ def list_users(request: Any, parameters: ListParameters) -> tuple[int, list[dict
 
 
 def _page(
-    dbsession: Session, entity: Any, id_column: Any, parameters: ListParameters
-) -> tuple[int, list[Any]]:
-    """Return the number of matching rows and the page of them that ``parameters`` asks for.
+    dbsession: Session, columns: tuple[Any, ...], id_column: Any, parameters: ListParameters
+) -> tuple[int, list[Row[Any]]]:
+    """Return the number of matching rows and ``columns`` of the page that ``parameters`` asks for.
 
     The page is found by a deferred join: ORDER BY, OFFSET and LIMIT run
     over the ids alone, which an index can cover, and only the rows of
-    the page are then read whole. The total is exact, as RFC 7644 requires
+    the page are then read. The total is exact, as RFC 7644 requires
     for ``totalResults``, but counted only when the page cannot tell it:
     a page shorter than ``count`` ends the list, so the total is the rows
     before it plus its own.
@@ -310,8 +312,8 @@ def _page(
         .subquery()
     )
     page = list(
-        dbsession.scalars(
-            select(entity).join(page_ids, page_ids.c.id == id_column).order_by(order, id_column)
+        dbsession.execute(
+            select(*columns).join(page_ids, page_ids.c.id == id_column).order_by(order, id_column)
         )
     )
     if len(page) < parameters.count and (page or parameters.start_index == 1):
@@ -604,7 +606,7 @@ def delete_scim_group(request: Any, group: Group) -> None:
 def list_groups(request: Any, parameters: ListParameters) -> tuple[int, list[dict[str, Any]]]:
     """Return the total and one page of groups; members are not loaded when excluded."""
     dbsession = request.dbsession
-    total, page = _page(dbsession, Group, Group.id, parameters)
+    total, page = _page(dbsession, GROUP_RESOURCE_COLUMNS, Group.id, parameters)
     members = (
         None
         if _excluded(parameters, "members")
