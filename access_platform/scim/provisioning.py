@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Row, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -31,13 +31,15 @@ from access_platform.scim.query import ListParameters
 from access_platform.scim.registry import core_schema_for, extensions_for
 from access_platform.scim.required import missing_required
 from access_platform.scim.resources_json import (
+    GROUP_RESOURCE_COLUMNS,
+    USER_RESOURCE_COLUMNS,
     group_resource,
     store_group_data,
     store_user,
     store_user_columns,
     user_resource,
 )
-from access_platform.users.emails import load_emails
+from access_platform.users.emails import load_emails, stored_emails
 from access_platform.users.models import User
 from access_platform.users.services import user_name_conflict
 
@@ -150,19 +152,19 @@ def _check_required(
 # --- Users -------------------------------------------------------------------------------
 
 
-def user_groups(dbsession: Session, user_ids: list[str]) -> dict[str, list[Group]]:
-    """Return the groups each user is a direct member of, in one query."""
-    groups: dict[str, list[Group]] = {user_id: [] for user_id in user_ids}
+def user_groups(dbsession: Session, user_ids: list[str]) -> dict[str, list[Row[Any]]]:
+    """Return the ``id`` and ``display_name`` of each user's direct groups, in one query."""
+    groups: dict[str, list[Row[Any]]] = {user_id: [] for user_id in user_ids}
     if not user_ids:
         return groups
     rows = dbsession.execute(
-        select(GroupMember.member_id, Group)
+        select(GroupMember.member_id, Group.id, Group.display_name)
         .join(Group, Group.id == GroupMember.group_id)
         .where(GroupMember.member_id.in_(user_ids))
         .order_by(Group.display_name_folded)
     )
-    for member_id, group in rows:
-        groups[member_id].append(group)
+    for row in rows:
+        groups[row.member_id].append(row)
     return groups
 
 
@@ -172,7 +174,12 @@ def user_as_resource(request: Any, user: User, with_groups: bool = True) -> dict
     return user_resource(request.scim_base_url, user, emails, groups)
 
 
-def create_user(request: Any, body: Any) -> User:
+def create_user(request: Any, body: Any) -> tuple[User, dict[str, Any]]:
+    """Insert a user from a SCIM POST body; return it and its resource as a GET would show it.
+
+    The resource is built from what was just written, without reading it
+    back: a new user is in no group yet.
+    """
     schema = resource_schema(request.registry, "User")
     attributes = _checked_body(body, schema.core.id)
     resource = _as_resource({"schemas": [schema.core.id]}, attributes, schema)
@@ -189,7 +196,8 @@ def create_user(request: Any, body: Any) -> User:
     log.info("SCIM token %s created user %s", identity.credential_id, user.id)
     changes = scim_changes({}, resource, password_set=bool(resource.get("password")))
     record(request, "scim.user.create", "user", user.id, changes)
-    return user
+    emails = stored_emails(resource.get("emails") or [])
+    return user, user_resource(request.scim_base_url, user, emails, [])
 
 
 def replace_user(request: Any, user: User, body: Any) -> User:
@@ -259,23 +267,9 @@ def delete_user(request: Any, user: User) -> None:
 
 
 def list_users(request: Any, parameters: ListParameters) -> tuple[int, list[dict[str, Any]]]:
-    """Return the total and one page of users as SCIM resources, in three queries or fewer."""
+    """Return the total and one page of users as SCIM resources, in four queries or fewer."""
     dbsession = request.dbsession
-    statement = select(User)
-    if parameters.condition is not None:
-        statement = statement.where(parameters.condition)
-    total = dbsession.scalar(select(func.count()).select_from(statement.subquery()))
-    if parameters.count == 0:
-        return total, []
-
-    order = parameters.sort_column.desc() if parameters.descending else parameters.sort_column.asc()
-    page = list(
-        dbsession.scalars(
-            statement.order_by(order, User.id)
-            .offset(parameters.start_index - 1)
-            .limit(parameters.count)
-        )
-    )
+    total, page = _page(dbsession, USER_RESOURCE_COLUMNS, User.id, parameters)
     ids = [user.id for user in page]
     emails = load_emails(dbsession, ids)
     groups = None if _excluded(parameters, "groups") else user_groups(dbsession, ids)
@@ -289,6 +283,50 @@ def list_users(request: Any, parameters: ListParameters) -> tuple[int, list[dict
         for user in page
     ]
     return total, resources
+
+
+def _page(
+    dbsession: Session, columns: tuple[Any, ...], id_column: Any, parameters: ListParameters
+) -> tuple[int, list[Row[Any]]]:
+    """Return the number of matching rows and ``columns`` of the page that ``parameters`` asks for.
+
+    The page is found by a deferred join: ORDER BY, OFFSET and LIMIT run
+    over the ids alone, which an index can cover, and only the rows of
+    the page are then read. The total is exact, as RFC 7644 requires
+    for ``totalResults``, but counted only when the page cannot tell it:
+    a page shorter than ``count`` ends the list, so the total is the rows
+    before it plus its own.
+
+    NOTE: a full page still counts every matching row. Unfiltered, that
+    took about 5 ms at 100,000 users on PostgreSQL 15 (an index-only scan)
+    and 0.5 ms on SQLite, measured in-process on a shared 2-core machine.
+    """
+    matching = select(id_column)
+    if parameters.condition is not None:
+        matching = matching.where(parameters.condition)
+    if parameters.count == 0:
+        return _count(dbsession, matching), []
+
+    sort_column = parameters.sort_column
+    order = sort_column.desc() if parameters.descending else sort_column.asc()
+    page_ids = (
+        matching.order_by(order, id_column)
+        .offset(parameters.start_index - 1)
+        .limit(parameters.count)
+        .subquery()
+    )
+    page = list(
+        dbsession.execute(
+            select(*columns).join(page_ids, page_ids.c.id == id_column).order_by(order, id_column)
+        )
+    )
+    if len(page) < parameters.count and (page or parameters.start_index == 1):
+        return parameters.start_index - 1 + len(page), page
+    return _count(dbsession, matching), page
+
+
+def _count(dbsession: Session, matching: Any) -> int:
+    return dbsession.scalar(select(func.count()).select_from(matching.subquery())) or 0
 
 
 # --- Groups ------------------------------------------------------------------------------
@@ -572,21 +610,7 @@ def delete_scim_group(request: Any, group: Group) -> None:
 def list_groups(request: Any, parameters: ListParameters) -> tuple[int, list[dict[str, Any]]]:
     """Return the total and one page of groups; members are not loaded when excluded."""
     dbsession = request.dbsession
-    statement = select(Group)
-    if parameters.condition is not None:
-        statement = statement.where(parameters.condition)
-    total = dbsession.scalar(select(func.count()).select_from(statement.subquery()))
-    if parameters.count == 0:
-        return total, []
-
-    order = parameters.sort_column.desc() if parameters.descending else parameters.sort_column.asc()
-    page = list(
-        dbsession.scalars(
-            statement.order_by(order, Group.id)
-            .offset(parameters.start_index - 1)
-            .limit(parameters.count)
-        )
-    )
+    total, page = _page(dbsession, GROUP_RESOURCE_COLUMNS, Group.id, parameters)
     members = (
         None
         if _excluded(parameters, "members")

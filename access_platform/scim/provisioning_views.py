@@ -195,8 +195,8 @@ def search_all(context: ScimRootSearch, request: Any) -> dict[str, Any]:
 
 @view_config(context=ScimUsers, request_method="POST", permission=SCIM_WRITE, renderer="scim")
 def create_user(context: ScimUsers, request: Any) -> dict[str, Any]:
-    user = provisioning.create_user(request, json_body(request))
-    return _answer(request, provisioning.user_as_resource(request, user), user.version, 201)
+    user, resource = provisioning.create_user(request, json_body(request))
+    return _answer(request, resource, user.version, 201)
 
 
 @view_config(context=ScimUser, request_method="GET", permission=SCIM_READ, renderer="scim")

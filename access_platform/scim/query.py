@@ -425,8 +425,13 @@ EMAIL_COLUMNS = {
 def _email_condition(
     element_filter: Expr | None, sub_attr: str | None, term: Compare | Present | None
 ) -> ColumnElement[bool]:
-    """Return EXISTS over the user's email rows matching the bracket filter and the term."""
-    conditions: list[ColumnElement[bool]] = [UserEmail.user_id == User.id]
+    """Return whether the user has an email row matching the bracket filter and the term.
+
+    The condition is ``users.id IN (SELECT user_id ...)`` rather than a
+    correlated EXISTS, so that SQLite looks the addresses up through
+    ``ix_user_emails_value_folded`` instead of probing every user's rows.
+    """
+    conditions: list[ColumnElement[bool]] = []
     element_compiler = FilterCompiler("", EMAIL_COLUMNS, {})
     if element_filter is not None:
         conditions.append(element_compiler.compile(element_filter))
@@ -439,7 +444,7 @@ def _email_condition(
             conditions.append(_present(target))
         else:
             conditions.append(_compare(target, term.op, term.value))
-    return exists(select(UserEmail.user_id).where(*conditions))
+    return User.id.in_(select(UserEmail.user_id).where(*conditions))
 
 
 class UserFilterCompiler(FilterCompiler):
@@ -498,7 +503,12 @@ MEMBER_COLUMNS = {"value": Column(GroupMember.member_id)}
 def _member_condition(
     element_filter: Expr | None, sub_attr: str | None, term: Compare | Present | None
 ) -> ColumnElement[bool]:
-    conditions: list[ColumnElement[bool]] = [GroupMember.group_id == Group.id]
+    """Return whether the group has a member row matching the bracket filter and the term.
+
+    As for emails, ``groups.id IN (SELECT group_id ...)`` lets a lookup by
+    member id use ``ix_group_members_member_id``.
+    """
+    conditions: list[ColumnElement[bool]] = []
     element_compiler = FilterCompiler("", MEMBER_COLUMNS, {})
     if element_filter is not None:
         conditions.append(element_compiler.compile(element_filter))
@@ -510,7 +520,7 @@ def _member_condition(
         conditions.append(
             _present(target) if isinstance(term, Present) else _compare(target, term.op, term.value)
         )
-    return exists(select(GroupMember.group_id).where(*conditions))
+    return Group.id.in_(select(GroupMember.group_id).where(*conditions))
 
 
 GROUP_FILTERS = FilterCompiler(

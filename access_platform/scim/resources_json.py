@@ -9,7 +9,7 @@ schemas, and store it.
 
 from __future__ import annotations
 
-import copy
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -19,7 +19,7 @@ from access_platform.errors import ApiError
 from access_platform.groups.models import Group
 from access_platform.scim.core_schemas import GROUP_SCHEMA_URN, USER_SCHEMA_URN
 from access_platform.users.emails import email_json, primary_email, replace_emails
-from access_platform.users.models import User, UserEmail
+from access_platform.users.models import User
 from access_platform.users.services import deactivate_user
 
 # Core User attributes with columns of their own; every other attribute
@@ -52,6 +52,33 @@ GROUP_COLUMN_ATTRIBUTES = frozenset(
 ACTIVE_UNSET = "$activeUnset"
 
 
+# The columns that user_resource and group_resource read, so that a list
+# can load rows of just these instead of ORM objects.
+USER_RESOURCE_COLUMNS = (
+    User.id,
+    User.user_name,
+    User.external_id,
+    User.given_name,
+    User.family_name,
+    User.display_name,
+    User.status,
+    User.scim_data,
+    User.created_at,
+    User.updated_at,
+    User.version,
+)
+GROUP_RESOURCE_COLUMNS = (
+    Group.id,
+    Group.display_name,
+    Group.display_name_generated,
+    Group.external_id,
+    Group.scim_data,
+    Group.created_at,
+    Group.updated_at,
+    Group.version,
+)
+
+
 def etag(version: int) -> str:
     """Return the weak ETag that ``meta.version`` and the ``ETag`` header carry."""
     return f'W/"{version}"'
@@ -69,12 +96,20 @@ def _meta(resource_type: str, location: str, row: Any) -> dict[str, Any]:
 
 def user_resource(
     base_url: str,
-    user: User,
-    emails: list[UserEmail],
-    groups: list[Group] | None,
+    user: Any,
+    emails: Sequence[Any],
+    groups: Sequence[Any] | None,
 ) -> dict[str, Any]:
-    """Return ``user`` as a SCIM User; ``groups`` is left out when ``None`` (not loaded)."""
-    data = copy.deepcopy(user.scim_data or {})
+    """Return ``user`` as a SCIM User; ``groups`` is left out when ``None`` (not loaded).
+
+    ``user`` is a :class:`User` or a row of ``USER_RESOURCE_COLUMNS``.
+    ``emails`` are rows as :func:`~access_platform.users.emails.load_emails`
+    returns them, and ``groups`` rows with ``id`` and ``display_name``. The
+    resource shares the nested values of ``user.scim_data``, so a caller
+    that changes the resource in place must copy it first (``apply_patch``
+    does).
+    """
+    data = dict(user.scim_data or {})
     active_unset = data.pop(ACTIVE_UNSET, False)
     extension_urns = sorted(key for key in data if key.startswith("urn:"))
     resource: dict[str, Any] = {
@@ -85,7 +120,7 @@ def user_resource(
     if user.external_id is not None:
         resource["externalId"] = user.external_id
 
-    name = data.pop("name", {})
+    name = dict(data.pop("name", {}))
     for attribute, column in NAME_COLUMN_PARTS.items():
         value = getattr(user, column)
         if value is not None:
@@ -174,10 +209,14 @@ def store_user_columns(user: User, resource: dict[str, Any], active_removed: boo
 
 
 def group_resource(
-    base_url: str, group: Group, members: list[dict[str, Any]] | None
+    base_url: str, group: Any, members: list[dict[str, Any]] | None
 ) -> dict[str, Any]:
-    """Return ``group`` as a SCIM Group; ``members`` is left out when ``None`` (not loaded)."""
-    data = copy.deepcopy(group.scim_data or {})
+    """Return ``group`` as a SCIM Group; ``members`` is left out when ``None`` (not loaded).
+
+    ``group`` is a :class:`Group` or a row of ``GROUP_RESOURCE_COLUMNS``. As
+    with users, the resource shares the nested values of ``group.scim_data``.
+    """
+    data = group.scim_data or {}
     extension_urns = sorted(key for key in data if key.startswith("urn:"))
     resource: dict[str, Any] = {"schemas": [GROUP_SCHEMA_URN, *extension_urns], "id": group.id}
     if not group.display_name_generated:

@@ -7,9 +7,9 @@ which is the primary address, or the first when none is marked primary.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import delete, select
+from sqlalchemy import Row, delete, select
 from sqlalchemy.orm import Session
 
 from access_platform.users.models import User, UserEmail, fold
@@ -32,21 +32,44 @@ def replace_emails(
     """
     if not new_user:
         dbsession.execute(delete(UserEmail).where(UserEmail.user_id == user.id))
-    for position, email in enumerate(emails):
-        value = email["value"]
-        is_primary = email.get("primary")
+    for position, email in enumerate(stored_emails(emails)):
         dbsession.add(
             UserEmail(
                 user_id=user.id,
                 position=position,
-                value=value,
-                value_folded=fold(value),
-                type=email.get("type"),
-                primary=is_primary if isinstance(is_primary, bool) else None,
-                display=email.get("display"),
+                value=email.value,
+                value_folded=fold(email.value),
+                type=email.type,
+                primary=email.primary,
+                display=email.display,
             )
         )
     user.email = primary_email(emails)
+
+
+class StoredEmail(NamedTuple):
+    """The columns of one ``user_emails`` row that a SCIM email object reads back from."""
+
+    value: str
+    type: str | None
+    primary: bool | None
+    display: str | None
+
+
+def stored_emails(emails: list[dict[str, Any]]) -> list[StoredEmail]:
+    """Return ``emails`` with the column values that :func:`replace_emails` stores for them."""
+    stored = []
+    for email in emails:
+        is_primary = email.get("primary")
+        stored.append(
+            StoredEmail(
+                email["value"],
+                email.get("type"),
+                is_primary if isinstance(is_primary, bool) else None,
+                email.get("display"),
+            )
+        )
+    return stored
 
 
 def set_primary_email(dbsession: Session, user: User, value: str | None) -> None:
@@ -65,22 +88,27 @@ def set_primary_email(dbsession: Session, user: User, value: str | None) -> None
     replace_emails(dbsession, user, emails)
 
 
-def load_emails(dbsession: Session, user_ids: list[str]) -> dict[str, list[UserEmail]]:
-    """Return the addresses of several users, in their stored order, in one query."""
+def load_emails(dbsession: Session, user_ids: list[str]) -> dict[str, list[Row[Any]]]:
+    """Return the addresses of several users, in their stored order, in one query.
+
+    Each address is a row with ``value``, ``type``, ``primary`` and ``display``.
+    """
     if not user_ids:
         return {}
-    rows = dbsession.scalars(
-        select(UserEmail)
+    rows = dbsession.execute(
+        select(
+            UserEmail.user_id, UserEmail.value, UserEmail.type, UserEmail.primary, UserEmail.display
+        )
         .where(UserEmail.user_id.in_(user_ids))
         .order_by(UserEmail.user_id, UserEmail.position)
     )
-    by_user: dict[str, list[UserEmail]] = defaultdict(list)
+    by_user: dict[str, list[Row[Any]]] = defaultdict(list)
     for row in rows:
         by_user[row.user_id].append(row)
     return by_user
 
 
-def email_json(row: UserEmail) -> dict[str, Any]:
+def email_json(row: Any) -> dict[str, Any]:
     """Return one address as a SCIM email object, leaving out empty sub-attributes."""
     email: dict[str, Any] = {"value": row.value}
     if row.type is not None:

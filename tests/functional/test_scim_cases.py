@@ -403,6 +403,22 @@ def test_c08_user_name_case(scim):
 # --- C-09: paging ---
 
 
+def test_c09_sorted_pages_keep_order(scim):
+    names = [f"c09s-{index}@example.com" for index in range(7)]
+    for name in names:
+        scim.create_user(name)
+    params = {"sortBy": "userName", "sortOrder": "descending", "count": "3"}
+
+    pages = [scim.get("/Users", startIndex=str(start), **params).json for start in (1, 4, 7)]
+    filtered = scim.get("/Users", filter='userName sw "c09s-"', startIndex="6", **params).json
+
+    seen = [resource["userName"] for page in pages for resource in page["Resources"]]
+    assert seen == sorted(names, reverse=True)
+    assert [page["totalResults"] for page in pages] == [7, 7, 7]
+    assert [resource["userName"] for resource in filtered["Resources"]] == names[1::-1]
+    assert filtered["totalResults"] == 7
+
+
 def test_c09_paging(scim):
     ids = sorted(scim.create_user(f"c09-{index}@example.com")["id"] for index in range(8))
 
@@ -427,6 +443,8 @@ def test_c09_paging(scim):
     assert_scim_error(g, 400, "invalidValue")
     seen = [resource["id"] for page in pages for resource in page["Resources"]]
     assert sorted(seen) == ids
+    assert [page["totalResults"] for page in pages] == [8, 8, 8]
+    assert [page["itemsPerPage"] for page in pages] == [3, 3, 2]
     for body in (a, b, c, d, e, f):
         assert all(
             isinstance(body[key], int) for key in ("totalResults", "startIndex", "itemsPerPage")

@@ -61,6 +61,11 @@ def ids(body) -> list[str]:
         ('emails[type eq "home" and value co "home"]', ["alice"]),
         ('emails[type eq "work"].value eq "alice@home.example"', []),
         ("emails pr", ["alice"]),
+        ("not (emails pr)", ["bob"]),
+        ('not (emails[type eq "work"].value eq "alice@work.example")', ["bob"]),
+        ('emails[type eq "home"] or userName eq "bob@example.com"', ["alice", "bob"]),
+        ('emails[type eq "home"] and not (emails[type eq "work"])', []),
+        ('emails.value co "example" and emails[primary eq true]', ["alice"]),
         ('meta.created gt "2000-01-01T00:00:00Z"', ["alice", "bob"]),
         ('userName ne "alice@example.com"', ["bob"]),
     ],
@@ -209,6 +214,35 @@ def test_put_without_user_name_is_invalid(scim, people):
     assert_scim_error(response, 400, "invalidValue")
 
 
+@pytest.mark.parametrize(
+    "attributes",
+    [
+        {},
+        {
+            "displayName": "Carol Diaz",
+            "name": {"givenName": "Carol", "familyName": "Diaz", "middleName": "Ann"},
+            "emails": [
+                {"value": "Carol@Work.example", "type": "work", "primary": True},
+                {"value": "carol@home.example", "display": "Home"},
+                {"value": "carol@other.example", "primary": False},
+            ],
+            "externalId": "ext-carol",
+            "nickName": "cd",
+        },
+        {"active": False, "emails": [{"value": "off@example.com"}]},
+        {"schemas": [USER_URN, ENTERPRISE_URN], ENTERPRISE_URN: {"employeeNumber": "42"}},
+    ],
+)
+def test_post_response_matches_get(scim, attributes):
+    body = {"schemas": [USER_URN], "userName": "carol@example.com", **attributes}
+
+    created = scim.post("/Users", body)
+    fetched = scim.get(f"/Users/{created.json['id']}")
+
+    assert created.json == fetched.json
+    assert created.headers["ETag"] == fetched.headers["ETag"]
+
+
 def test_post_without_schemas_is_invalid(scim):
     response = scim.post("/Users", {"userName": "nos@example.com"}, status=400)
     assert_scim_error(response, 400)
@@ -319,11 +353,13 @@ def test_nested_group_members_and_cycle(scim):
 def test_group_filter_by_member(scim, people):
     alice, _bob = people
     group = scim.create_group("Has Alice", [alice["id"]])
-    scim.create_group("Empty")
+    empty = scim.create_group("Empty")
 
     body = scim.get("/Groups", filter=f'members[value eq "{alice["id"]}"]').json
+    negated = scim.get("/Groups", filter=f'not (members[value eq "{alice["id"]}"])').json
 
     assert [resource["id"] for resource in body["Resources"]] == [group["id"]]
+    assert [resource["id"] for resource in negated["Resources"]] == [empty["id"]]
 
 
 def test_scim_created_rows_record_token(scim, registry, people):
