@@ -33,10 +33,11 @@ OPERATIONS = (
         "Log in with a user name and password",
         TAG,
         description="Starts a session and sets its HttpOnly cookie. An unknown user, a wrong "
-        "password and an inactive account get the same 401.",
+        "password and an inactive account get the same 401. Too many failed logins for one "
+        "user name or client address get 429 with Retry-After until the block ends.",
         body=ref("Login"),
         response=ref("StartedSession"),
-        errors=(401,),
+        errors=(401, 429),
         public=True,
     ),
     Operation(
