@@ -160,9 +160,8 @@ def user_rows(
         "password_hash": None,
         "scim_data": scim_data,
         "scim_token_id": token_id,
-        # SCIM inserts the row with the user name only and then updates it
-        # with the other attributes, which bumps the version once.
-        "version": 2 if user_source(index) == "scim" else 1,
+        # Both the REST API and SCIM insert a new user in one INSERT.
+        "version": 1,
         "created_at": created_at,
         "updated_at": created_at,
     }
