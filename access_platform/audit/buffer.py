@@ -4,9 +4,9 @@ Recording an event adds it to a list kept on the session, tagged with the
 savepoint that was open at the time. When a savepoint rolls back (a failed
 ``$batch`` item), the events recorded inside it are dropped; when the whole
 transaction rolls back, all are. Just before the outermost commit, the
-events left are inserted together, so a request or a batch of any size pays
-for one INSERT rather than one per change, and the events still commit
-or roll back with the changes they describe.
+events left are inserted together. A request or a batch of any size thus
+pays for one INSERT rather than one per change, and the events still
+commit or roll back with the changes they describe.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def add(dbsession: Session, audit_event: AuditEvent) -> None:
         dbsession.connection()
     innermost = dbsession.get_nested_transaction() or dbsession.get_transaction()
     dbsession.info.setdefault(BUFFER_KEY, []).append(_Pending(audit_event, innermost))
-    # The transaction manager commits only sessions it knows have changed.
+    # The transaction manager commits only sessions marked as changed.
     zope.sqlalchemy.mark_changed(dbsession)
 
 
