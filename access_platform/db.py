@@ -185,6 +185,26 @@ def flush_or_conflict(dbsession: Session, column_name: str, conflict: ApiError) 
         raise
 
 
+_INSERT_PLANS: dict[type, tuple[Any, Any, list[tuple[str, str, Any]]]] = {}
+
+
+def _insert_plan(model: type) -> tuple[Any, Any, list[tuple[str, str, Any]]]:
+    """Return the mapper, INSERT statement and (attribute, column, default) list of ``model``."""
+    plan = _INSERT_PLANS.get(model)
+    if plan is None:
+        mapper = sa_inspect(model)
+        columns = []
+        for attribute in mapper.column_attrs:
+            column = attribute.columns[0]
+            default = column.default
+            if default is not None and not (default.is_scalar or default.is_callable):
+                default = None
+            columns.append((attribute.key, column.key, default))
+        plan = (mapper, mapper.local_table.insert(), columns)
+        _INSERT_PLANS[model] = plan
+    return plan
+
+
 def insert_row(dbsession: Session, row: Any, column_name: str, conflict: ApiError) -> None:
     """Insert one new ORM object with a single INSERT and make it persistent in ``dbsession``.
 
@@ -198,25 +218,25 @@ def insert_row(dbsession: Session, row: Any, column_name: str, conflict: ApiErro
         constraint on ``column_name``, as :func:`flush_or_conflict` does.
     """
     dbsession.flush()
-    mapper = sa_inspect(type(row))
+    mapper, statement, columns = _insert_plan(type(row))
     connection = dbsession.connection()
     # Mapper events take the instance state; listeners receive the object.
     state = sa_inspect(row)
     mapper.dispatch.before_insert(mapper, connection, state)
 
+    # Every column's value goes into the instance's dict, so that none is
+    # loaded again once the row is persistent.
+    loaded = state.dict
     values = {}
-    for attribute in mapper.column_attrs:
-        column = attribute.columns[0]
-        value = getattr(row, attribute.key)
-        if value is None and column.default is not None and column.default.is_scalar:
-            value = column.default.arg
-        elif value is None and column.default is not None and column.default.is_callable:
-            value = column.default.arg(None)
-        setattr(row, attribute.key, value)
-        values[column.key] = value
+    for key, column_key, default in columns:
+        value = loaded.get(key)
+        if value is None and default is not None:
+            value = default.arg if default.is_scalar else default.arg(None)
+        loaded[key] = value
+        values[column_key] = value
 
     try:
-        connection.execute(mapper.local_table.insert(), values)
+        connection.execute(statement, values)
     except IntegrityError as error:
         if column_name in str(error.orig):
             raise conflict from error

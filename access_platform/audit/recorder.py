@@ -23,6 +23,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 import transaction
@@ -105,18 +106,23 @@ def _json_value(value: Any) -> Any:
     return value
 
 
+@cache
+def _audited_columns(model: type) -> tuple[str, ...]:
+    """Return the column attributes of ``model`` that change summaries show."""
+    return tuple(
+        attribute.key
+        for attribute in inspect(model).column_attrs
+        if attribute.key not in BOOKKEEPING_COLUMNS and not attribute.key.endswith("_folded")
+    )
+
+
 def _raw_values(row: Any, also: tuple[str, ...]) -> dict[str, Any]:
     """Return the audited column values of ``row``, plus the attributes named in ``also``.
 
     Secret columns keep their raw value here, only to compare before and
     after; :func:`_summary` replaces it before anything is stored.
     """
-    values: dict[str, Any] = {}
-    for attribute in inspect(row).mapper.column_attrs:
-        name = attribute.key
-        if name in BOOKKEEPING_COLUMNS or name.endswith("_folded"):
-            continue
-        values[name] = getattr(row, name)
+    values = {name: getattr(row, name) for name in _audited_columns(type(row))}
     for name in also:
         values[name] = getattr(row, name)
     return values
