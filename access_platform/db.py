@@ -242,8 +242,8 @@ def insert_row(dbsession: Session, row: Any, column_name: str, conflict: ApiErro
             raise conflict from error
         raise
 
-    # The transaction manager commits only sessions it knows have changed,
-    # and an INSERT outside the unit of work does not tell it.
+    # The transaction manager commits only sessions marked as changed, and
+    # an INSERT outside the unit of work does not mark the session.
     zope.sqlalchemy.mark_changed(dbsession)
     make_transient_to_detached(row)
     dbsession.add(row)

@@ -207,11 +207,15 @@ class Platform:
     testapp: webtest.TestApp
     factory: Factory
     admin: Principal
-    settings: dict[str, Any]
 
     @property
     def registry(self) -> Any:
         return self.wsgi_app.app.registry
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        """The parsed settings the app runs with."""
+        return self.registry.settings
 
     def scim_headers(self, **token_options: Any) -> dict[str, str]:
         """Issue a SCIM token and return the ``Authorization`` header that carries it."""
@@ -255,7 +259,7 @@ def build_platform(
     factory = Factory(wsgi_app.app.registry)
     admin = factory.user(admin_user_name, admin=True)
     testapp = webtest.TestApp(wsgi_app, extra_environ={"HTTP_HOST": "localhost"})
-    return Platform(wsgi_app, testapp, factory, admin, dict(wsgi_app.app.registry.settings))
+    return Platform(wsgi_app, testapp, factory, admin)
 
 
 # --- pytest fixtures ------------------------------------------------------------------

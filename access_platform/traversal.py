@@ -31,8 +31,8 @@ class Resource:
     def child_segments(cls) -> Iterator[tuple[str, type[Resource]]]:
         """Yield ``(segment, resource class)`` for each kind of child.
 
-        A segment in braces, such as ``{userId}``, is a path parameter: any
-        name that the container finds stands there.
+        A segment in braces, such as ``{userId}``, is a path parameter: it
+        matches any name that the container finds.
         """
         for name, factory in cls.children.items():
             if not isinstance(factory, type):

@@ -9,18 +9,15 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import secrets
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.engine import make_url
+from access_platform.testing import empty_database
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS = Path(__file__).resolve().parent
@@ -86,28 +83,14 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@contextmanager
-def database(postgresql_url: str | None, folder: Path) -> Iterator[str]:
-    """Yield the URL of an empty database that the caller may fill.
+def database(postgresql_url: str | None, folder: Path) -> AbstractContextManager[str]:
+    """Return a context that yields the URL of an empty database the caller may fill.
 
     Without ``postgresql_url`` it is a SQLite file in ``folder``. With one,
     a new database is created next to the one the URL names and dropped
     when the block ends. The named database itself is never written to.
     """
-    if postgresql_url is None:
-        yield f"sqlite:///{folder / 'bench.sqlite'}"
-        return
-    base = make_url(postgresql_url)
-    name = f"access_platform_bench_{secrets.token_hex(4)}"
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    return empty_database(folder, postgresql_url)
 
 
 def product_ini(url: str, port: int, threads: int, batch_max_requests: int = 20) -> str:

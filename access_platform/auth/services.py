@@ -71,7 +71,7 @@ def touch(request: Any, credential: Any) -> None:
 
     The time is written at most once every
     ``access_platform.credentials.last_used_interval_seconds``. A request
-    that writes anyway sets it in its own transaction. A read-only request
+    that writes anyway sets it inside the request's transaction. A read-only request
     writes it in a short transaction of its own instead, because on SQLite a
     read transaction that starts writing fails at once when another writer
     committed since it began, whatever the busy timeout. Losing that race

@@ -36,8 +36,8 @@ from access_platform.users.models import fold_user_name
 
 log = logging.getLogger(__name__)
 
-# Expired rows deleted by one login at most, so that a login never waits on
-# a large clean-up.
+# The most expired rows that one login deletes, so that no login waits on a
+# large clean-up.
 PRUNE_BATCH = 100
 
 
@@ -222,8 +222,8 @@ class LoginAttempt:
         self.rows = {row.key: row for row in self.dbsession.scalars(statement)}
 
     def _prune(self) -> None:
-        # SKIP LOCKED leaves the rows that concurrent logins hold, so the
-        # clean-up never waits. It runs after this login has locked its own
+        # SKIP LOCKED leaves the rows that concurrent logins have locked, so
+        # the clean-up does not wait for them. It runs after this login has locked its own
         # rows and waits for nothing more, so it cannot close a deadlock cycle.
         own_keys = [key.digest for key in self.keys]
         expired = (

@@ -3,9 +3,9 @@
 Request bodies are validated by colander (see :mod:`access_platform.payloads`),
 so their documented schemas are derived from the same nodes rather than
 written twice. The conversion handles the node types and validators that the
-payload schemas use. A validator it does not know (a plain function) is left
-out, so the server may reject more than the document says; such bodies get
-the documented 422. A node may add JSON Schema keywords of its own with a
+payload schemas use. A validator it does not recognise (a plain function) is
+left out, so the server may reject more than the document describes. Such
+bodies get the documented 422. A node may add JSON Schema keywords of its own with a
 ``json_schema`` keyword argument, for example
 ``SchemaNode(StrictString(), validator=check, json_schema={"format": "date-time"})``.
 """

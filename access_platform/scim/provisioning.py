@@ -288,7 +288,7 @@ def list_users(request: Any, parameters: ListParameters) -> tuple[int, list[dict
 def _page(
     dbsession: Session, columns: tuple[Any, ...], id_column: Any, parameters: ListParameters
 ) -> tuple[int, list[Row[Any]]]:
-    """Return the number of matching rows and ``columns`` of the page that ``parameters`` asks for.
+    """Return the number of matching rows and ``columns`` of the page that ``parameters`` requests.
 
     The page is found by a deferred join: ORDER BY, OFFSET and LIMIT run
     over the ids alone, which an index can cover, and only the rows of

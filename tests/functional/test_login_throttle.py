@@ -89,20 +89,20 @@ def test_unknown_user_throttled_like_known(throttled_app, factory):
 
     known_statuses = fail_logins(known, user.user_name, ACCOUNT_MAX + 1)
     unknown_statuses = fail_logins(unknown, "nobody@example.com", ACCOUNT_MAX + 1)
-    known_refusal = log_in(known, user.user_name)
-    unknown_refusal = log_in(unknown, "nobody@example.com")
+    known_rejection = log_in(known, user.user_name)
+    unknown_rejection = log_in(unknown, "nobody@example.com")
 
     assert known_statuses == unknown_statuses == [401] * ACCOUNT_MAX + [429]
-    assert known_refusal.status_int == unknown_refusal.status_int == 429
-    assert set(known_refusal.json) == set(unknown_refusal.json)
+    assert known_rejection.status_int == unknown_rejection.status_int == 429
+    assert set(known_rejection.json) == set(unknown_rejection.json)
     for name in ("type", "title", "status", "instance"):
-        assert known_refusal.json[name] == unknown_refusal.json[name]
+        assert known_rejection.json[name] == unknown_rejection.json[name]
     # The seconds left differ only by the time between the two blocks.
-    assert without_digits(known_refusal.json["detail"]) == without_digits(
-        unknown_refusal.json["detail"]
+    assert without_digits(known_rejection.json["detail"]) == without_digits(
+        unknown_rejection.json["detail"]
     )
-    known_wait = int(known_refusal.headers["Retry-After"])
-    unknown_wait = int(unknown_refusal.headers["Retry-After"])
+    known_wait = int(known_rejection.headers["Retry-After"])
+    unknown_wait = int(unknown_rejection.headers["Retry-After"])
     assert abs(known_wait - unknown_wait) <= 30
 
 

@@ -89,7 +89,7 @@ def test_entry_point_naming_a_class_stops_start_up(app_settings, sample_plugins_
 
 
 @pytest.mark.parametrize("name", ["batch", "session", "api_key"])
-def test_plugin_name_of_a_core_setting_group_stops_start_up(app_settings, name):
+def test_core_setting_group_name_rejected(app_settings, name):
     settings = {**app_settings, "access_platform.plugins": name}
 
     with pytest.raises(ConfigurationError, match=f"access_platform.{name}"):
