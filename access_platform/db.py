@@ -91,6 +91,9 @@ def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         # LIKE compares as PostgreSQL's does: exactly. Case-insensitive
         # lookups compare folded columns or lower() on both sides instead.
         cursor.execute("PRAGMA case_sensitive_like=ON")
+        # Savepoints keep their undo pages in a temporary journal; in
+        # memory rather than in a file, each $batch item writes faster.
+        cursor.execute("PRAGMA temp_store=MEMORY")
     finally:
         cursor.close()
 

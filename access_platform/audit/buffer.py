@@ -42,6 +42,22 @@ def add(dbsession: Session, audit_event: AuditEvent) -> None:
     zope.sqlalchemy.mark_changed(dbsession)
 
 
+def mark(dbsession: Session) -> int:
+    """Return a position in the session's waiting events, for :func:`discard_since`."""
+    return len(dbsession.info.get(BUFFER_KEY, ()))
+
+
+def discard_since(dbsession: Session, position: int) -> None:
+    """Drop the events recorded after :func:`mark` returned ``position``.
+
+    For savepoints kept without a nested session transaction, such as a
+    ``$batch`` item's: their rollback fires no session event.
+    """
+    pending = dbsession.info.get(BUFFER_KEY)
+    if pending:
+        del pending[position:]
+
+
 def _inside(transaction: SessionTransaction, ended: SessionTransaction) -> bool:
     node: SessionTransaction | None = transaction
     while node is not None:

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from pyramid.request import Request
 
 from access_platform.batch.envelope import BatchItem
+from access_platform.batch.savepoint import ItemSavepoint
 from access_platform.db import PARENT_REQUEST_KEY
 from access_platform.errors import ApiError, problem_type, render_error
 from access_platform.middleware import REQUEST_ID_ENVIRON_KEY
@@ -121,8 +122,14 @@ def check_supported(item: BatchItem) -> ApiError | None:
     return None
 
 
-def run_item(request: Any, item: BatchItem, results: dict[str, ItemResult]) -> ItemResult:
-    """Run one item, or return 424, 400 or 405 for it without running it."""
+def run_item(
+    request: Any, item: BatchItem, results: dict[str, ItemResult], position: int
+) -> ItemResult:
+    """Run one item, or return 424, 400 or 405 for it without running it.
+
+    ``position`` is the item's place in the order of execution; it names
+    the item's savepoint.
+    """
     path = "/api/v1" + _relative_path(item.url)
     failed = [dependency for dependency in item.depends_on if not results[dependency].succeeded]
     if failed:
@@ -144,17 +151,19 @@ def run_item(request: Any, item: BatchItem, results: dict[str, ItemResult]) -> I
         return _error_result(request, item, path, unsupported)
 
     subrequest = _build_subrequest(request, item, path)
-    savepoint = request.dbsession.begin_nested()
+    savepoint = ItemSavepoint(request.dbsession, f"batch_item_{position}")
     try:
         response = request.invoke_subrequest(subrequest, use_tweens=False)
+        succeeded = 200 <= response.status_int < 300
+        if succeeded:
+            # Writing the item's last changes may still fail it.
+            savepoint.commit()
     except Exception:
         savepoint.rollback()
         exc_info = sys.exc_info()
         response = subrequest.invoke_exception_view(exc_info)
     else:
-        if 200 <= response.status_int < 300:
-            savepoint.commit()
-        else:
+        if not succeeded:
             savepoint.rollback()
 
     body = json.loads(response.body) if response.body else None

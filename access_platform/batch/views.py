@@ -31,8 +31,8 @@ def run_batch(context: BatchResource, request: Any) -> dict[str, Any]:
     ordered = execution_order(items)
 
     results: dict[str, ItemResult] = {}
-    for item in ordered:
-        results[item.id] = run_item(request, item, results)
+    for position, item in enumerate(ordered):
+        results[item.id] = run_item(request, item, results, position)
 
     failed = sum(1 for result in results.values() if not result.succeeded)
     log.info("batch %s ran %d requests, %d failed", request.request_id, len(items), failed)

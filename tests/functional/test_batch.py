@@ -113,6 +113,44 @@ def test_failed_item_does_not_undo_others(testapp, admin):
     assert {"first@example.com", "third@example.com"} <= names
 
 
+def test_failed_update_among_updates_keeps_the_others(testapp, admin):
+    make_user(testapp, admin, "taken@example.com")
+    user = make_user(testapp, admin, "moving@example.com", display_name="Before")
+
+    def patch(item_id: str, body: dict) -> dict:
+        return {"id": item_id, "method": "PATCH", "url": f"/users/{user['id']}", "body": body}
+
+    response = testapp.post_json(
+        BATCH,
+        {
+            "requests": [
+                patch("a", {"display_name": "First"}),
+                # Fails when the ORM writes the change: user names are unique.
+                patch("b", {"user_name": "TAKEN@example.com", "display_name": "Lost"}),
+                patch("c", {"given_name": "Third"}),
+                create_item("d", "created@example.com"),
+            ]
+        },
+        headers=admin.headers,
+    )
+
+    results = by_id(response)
+    assert [results[key]["status"] for key in "abcd"] == [200, 409, 200, 201]
+    assert results["c"]["body"]["display_name"] == "First"
+    assert results["c"]["body"]["user_name"] == "moving@example.com"
+    stored = testapp.get(f"{USERS}/{user['id']}", headers=admin.headers)
+    assert stored.json["display_name"] == "First"
+    assert stored.json["given_name"] == "Third"
+    assert stored.headers["ETag"] == results["c"]["headers"]["ETag"]
+    actions = [
+        event["action"]
+        for event in testapp.get(
+            "/api/v1/auditEvents", {"target_id": user["id"]}, headers=admin.headers
+        ).json["items"]
+    ]
+    assert actions.count("user.update") == 2
+
+
 def test_invalid_item_body_gets_422_item(testapp, admin):
     response = testapp.post_json(
         BATCH,

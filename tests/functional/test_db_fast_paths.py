@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from access_platform.db import insert_row, session_scope
 from access_platform.errors import ApiError
@@ -93,3 +93,15 @@ def test_savepoints_keep_only_committed_work(registry):
             dbsession.add(_user("last"))
 
     assert _user_names(registry) == {"first", "outer", "last"}
+
+
+def test_savepoint_statement_errors_come_out_as_sqlalchemy_errors(registry):
+    with (
+        pytest.raises(DBAPIError) as raised,
+        session_scope(registry.db_session_factory) as dbsession,
+    ):
+        connection = dbsession.connection()
+        connection.dialect.do_rollback_to_savepoint(connection, "never_opened")
+
+    assert "ROLLBACK TO SAVEPOINT never_opened" in str(raised.value)
+    assert not raised.value.connection_invalidated
