@@ -17,7 +17,7 @@ import zope.sqlalchemy
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
-from access_platform.audit.models import AuditEvent
+from access_platform.audit.models import AuditEvent, NewAuditEvent
 
 BUFFER_KEY = "access_platform.audit_buffer"
 # Session.info key under which the events of the last commit wait for delivery.
@@ -26,12 +26,12 @@ COMMITTED_KEY = "access_platform.audit_committed"
 
 @dataclass
 class _Pending:
-    event: AuditEvent
+    event: NewAuditEvent | AuditEvent
     # The innermost transaction or savepoint open when the event was recorded.
     transaction: SessionTransaction
 
 
-def add(dbsession: Session, audit_event: AuditEvent) -> None:
+def add(dbsession: Session, audit_event: NewAuditEvent | AuditEvent) -> None:
     """Keep ``audit_event`` until the session's transaction commits or rolls back."""
     # A transaction must be open for the events to have one to commit with.
     if dbsession.get_transaction() is None:
@@ -94,6 +94,6 @@ def _insert_pending(session: Session) -> None:
     session.info[COMMITTED_KEY] = [item.event for item in pending]
 
 
-def take_committed(session: Session) -> list[AuditEvent]:
+def take_committed(session: Session) -> list[NewAuditEvent | AuditEvent]:
     """Return and forget the events that the session's last commit inserted."""
     return session.info.pop(COMMITTED_KEY, [])

@@ -1,7 +1,8 @@
-"""The audit event table."""
+"""The audit event table, and the events that wait to be inserted into it."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -46,3 +47,26 @@ class AuditEvent(Base):
     # Request ids are at most 128 characters; a $batch item appends "/<item id>".
     request_id: Mapped[str | None] = mapped_column(String(255))
     client_address: Mapped[str | None] = mapped_column(String(64))
+
+
+@dataclass(slots=True)
+class NewAuditEvent:
+    """The values of an ``audit_events`` row that its transaction has not inserted yet.
+
+    Recording an event builds one of these rather than an
+    :class:`AuditEvent`: the audit buffer inserts the rows with one Core
+    statement, so the ORM's instrumentation would only cost time.
+    """
+
+    id: str
+    occurred_at: datetime
+    actor_type: str
+    actor_id: str | None
+    auth_method: str
+    credential_id: str | None
+    action: str
+    target_type: str
+    target_id: str
+    changes: dict[str, Any]
+    request_id: str | None
+    client_address: str | None

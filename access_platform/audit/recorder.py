@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from access_platform.audit import buffer
 from access_platform.audit.delivery import deliver_after_commit
-from access_platform.audit.models import AuditEvent
+from access_platform.audit.models import NewAuditEvent
 from access_platform.db import PARENT_REQUEST_KEY, new_id, utcnow
 
 log = logging.getLogger(__name__)
@@ -184,8 +184,8 @@ def _add_event(
     changes: Mapping[str, Any] | None,
     request_id: str | None,
     client_address: str | None,
-) -> AuditEvent:
-    event = AuditEvent(
+) -> NewAuditEvent:
+    event = NewAuditEvent(
         id=new_id(),
         occurred_at=utcnow(),
         actor_type=actor.type,
@@ -211,7 +211,7 @@ def record(
     changes: Mapping[str, Any] | None = None,
     *,
     actor: Actor | None = None,
-) -> AuditEvent:
+) -> NewAuditEvent:
     """Add an event for a change made by ``request``, and deliver it once the request commits.
 
     :param action: ``<target type>.<verb>``, such as ``user.create``; the
@@ -251,7 +251,7 @@ def record_created(
     also: tuple[str, ...] = (),
     details: Mapping[str, Any] | None = None,
     actor: Actor | None = None,
-) -> AuditEvent:
+) -> NewAuditEvent:
     """Record the creation of ``row``, summarised by its fields that have a value."""
     changes = {**row_summary(row, also), **(details or {})}
     return record(request, action, target_type, row.id, changes, actor=actor)
@@ -311,7 +311,7 @@ def record_without_request(
     action: str,
     target_type: str,
     row: Any,
-) -> AuditEvent:
+) -> NewAuditEvent:
     """Record the creation of ``row`` by a command-line tool, with the actor ``cli``."""
     if row.id is None:
         # The id default applies at INSERT.

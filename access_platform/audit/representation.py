@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC
 from typing import Any
 
-from access_platform.audit.models import AuditEvent
+from access_platform.audit.models import AuditEvent, NewAuditEvent
 
 
-def event_json(event: AuditEvent) -> dict[str, Any]:
+def event_json(event: AuditEvent | NewAuditEvent) -> dict[str, Any]:
     """Return ``event`` as ``GET /api/v1/auditEvents/{id}`` shows it, ready for ``json.dumps``."""
     return {
         "id": event.id,
