@@ -14,9 +14,9 @@ statements itself and does the session's part only when the item fails:
 
 The ORM rolls back the session's whole transaction when a flush fails,
 unless a nested session transaction is open. So the first flush that has
-changes to write during an item opens one, inside the item's savepoint:
-an item that changes ORM objects pays for ``begin_nested()`` as before,
-while an item that writes through Core statements, as a user create
+changes to write during an item opens one, inside the item's savepoint.
+An item that changes ORM objects thus pays for ``begin_nested()`` as
+before. An item that writes through Core statements, as a user create
 does, does not.
 """
 
@@ -73,9 +73,10 @@ class ItemSavepoint:
         dialect.do_rollback_to_savepoint(self.connection, self.name)
         dialect.do_release_savepoint(self.connection, self.name)
 
-        # Objects the item added or inserted are gone from the database;
-        # objects it changed, through the ORM or through UPDATE
-        # statements, hold values that the database no longer has.
+        # Objects the item added or inserted are gone from the database.
+        # Objects it changed, through the ORM or through UPDATE
+        # statements, hold values that the database no longer has, so
+        # every object is expired.
         session = self.dbsession
         added = [row for key, row in session.identity_map.items() if key not in self.known_keys]
         for row in [*session.new, *added]:

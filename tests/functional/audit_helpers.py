@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from access_platform.audit.models import NewAuditEvent
+from access_platform.db import new_id, utcnow
+
 AUDIT = "/api/v1/auditEvents"
 REDACTED = "[redacted]"
 
@@ -30,3 +33,21 @@ def only_event(testapp: Any, headers: dict[str, str], **filters: str) -> dict[st
     events = audit_events(testapp, headers, **filters)
     assert len(events) == 1, f"expected one event for {filters}, got {actions(events)}"
     return events[0]
+
+
+def command_line_event(action: str) -> NewAuditEvent:
+    """Return a new event of ``action`` by the command line, for tests of the audit buffer."""
+    return NewAuditEvent(
+        id=new_id(),
+        occurred_at=utcnow(),
+        actor_type="cli",
+        actor_id=None,
+        auth_method="cli",
+        credential_id=None,
+        action=action,
+        target_type="test",
+        target_id="1",
+        changes={},
+        request_id=None,
+        client_address=None,
+    )

@@ -9,25 +9,12 @@ from sqlalchemy.exc import IntegrityError
 from access_platform.audit import buffer
 from access_platform.audit.models import AuditEvent
 from access_platform.batch.savepoint import ItemSavepoint
-from access_platform.db import insert_row, new_id, session_scope, utcnow
+from access_platform.db import insert_row, session_scope
 from access_platform.errors import ApiError
 from access_platform.users.models import User
+from tests.functional.audit_helpers import command_line_event
 
 CONFLICT = ApiError(409, "taken")
-
-
-def _event(action: str) -> AuditEvent:
-    return AuditEvent(
-        id=new_id(),
-        occurred_at=utcnow(),
-        actor_type="cli",
-        actor_id="cli",
-        auth_method="cli",
-        action=action,
-        target_type="test",
-        target_id="1",
-        changes={},
-    )
 
 
 def _stored(registry) -> tuple[dict[str, str | None], list[str]]:
@@ -45,31 +32,31 @@ def _create(dbsession, user_name: str) -> User:
     return user
 
 
-def test_released_items_commit_and_rolled_back_items_leave_nothing(registry):
+def test_failed_item_leaves_nothing_behind(registry):
     with session_scope(registry.db_session_factory) as dbsession:
         existing = _create(dbsession, "existing")
 
-        kept = ItemSavepoint(dbsession, "item_0")
+        first_item = ItemSavepoint(dbsession, "item_0")
         _create(dbsession, "kept")
-        buffer.add(dbsession, _event("kept"))
-        kept.commit()
+        buffer.add(dbsession, command_line_event("kept"))
+        first_item.commit()
 
         failed = ItemSavepoint(dbsession, "item_1")
         gone = _create(dbsession, "gone")
         change = sa.update(User).where(User.id == existing.id)
         dbsession.execute(change.values(display_name="changed by a failure"))
         existing.display_name = "changed in memory"
-        buffer.add(dbsession, _event("gone"))
+        buffer.add(dbsession, command_line_event("gone"))
         failed.rollback()
 
-        # The session forgets the failed item too: its new row is no longer
+        # The session drops the failed item too: its new row is no longer
         # in the session, and the old row shows the database's value again.
         assert gone not in dbsession
         assert existing.display_name == "existing"
 
         last = ItemSavepoint(dbsession, "item_2")
         _create(dbsession, "last")
-        buffer.add(dbsession, _event("last"))
+        buffer.add(dbsession, command_line_event("last"))
         last.commit()
 
     users, actions = _stored(registry)
@@ -118,7 +105,7 @@ def test_pending_changes_are_written_inside_the_item(registry):
     assert users == {"pending": "written when the item commits"}
 
 
-def test_a_failing_final_flush_fails_the_item(registry):
+def test_item_fails_when_final_flush_fails(registry):
     with session_scope(registry.db_session_factory) as dbsession:
         _create(dbsession, "taken")
         user = _create(dbsession, "free")
