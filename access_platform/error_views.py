@@ -8,6 +8,7 @@ body or a 406 instead of an error it can read.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 import pyramid_retry
@@ -37,6 +38,10 @@ UNAUTHENTICATED_DETAIL = {
 
 def error_response(request: Any, error: ApiError) -> Response:
     """Render ``error`` in the envelope of the request's surface."""
+    if error.status == 422 and request.api_surface == "scim":
+        # SCIM has no 422: RFC 7644 section 3.12 reports invalid values as 400.
+        error = replace(error, status=400)
+
     headers = dict(error.headers)
     if error.status == 401:
         challenges = request.registry.plugin_manager.hook.access_platform_auth_challenges(

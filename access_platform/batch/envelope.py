@@ -127,6 +127,33 @@ def _check_ids(items: list[BatchItem]) -> None:
         )
 
 
+def check_idempotency_keys(items: list[BatchItem], batch_key: str | None) -> None:
+    """Reject items that send the batch's own ``Idempotency-Key``.
+
+    Keys are kept per caller, so an item with the batch's key would find
+    the batch's record and could never run.
+
+    :raises ApiError: 422 naming those items.
+    """
+    if batch_key is None:
+        return
+    clashing = [
+        item.id
+        for item in items
+        if any(
+            name.lower() == "idempotency-key" and value == batch_key
+            for name, value in item.headers.items()
+        )
+    ]
+    if clashing:
+        raise _id_problem(
+            "Requests "
+            + ", ".join(clashing)
+            + " send the batch's own Idempotency-Key; give each item a key of its own.",
+            clashing,
+        )
+
+
 def execution_order(items: list[BatchItem]) -> list[BatchItem]:
     """Return ``items`` so that each comes after everything it depends on.
 

@@ -29,6 +29,10 @@ from access_platform.request_class import request_class
 log = logging.getLogger(__name__)
 
 FAILED_DEPENDENCY = problem_type("failed-dependency")
+CALLER_DEACTIVATED = (
+    "Not run, because an earlier request in this batch deactivated the user who sent it, "
+    "which ended their credentials."
+)
 
 # The subrequests a batch may carry: (method, path pattern relative to
 # /api/v1). Ids are matched as plain characters, without percent escapes
@@ -151,6 +155,18 @@ def run_item(
         return _error_result(request, item, path, unsupported)
 
     subrequest = _build_subrequest(request, item, path)
+    if _caller_deactivated(request):
+        response = _invoke_error_view(subrequest, ApiError(401, CALLER_DEACTIVATED))
+    else:
+        response = _invoke_in_savepoint(request, subrequest, position)
+
+    body = json.loads(response.body) if response.body else None
+    headers = {name: response.headers[name] for name in KEPT_HEADERS if name in response.headers}
+    return ItemResult(item.id, response.status_int, headers, body)
+
+
+def _invoke_in_savepoint(request: Any, subrequest: Request, position: int) -> Any:
+    """Run ``subrequest`` in a savepoint of its own and return its response."""
     savepoint = ItemSavepoint(request.dbsession, f"batch_item_{position}")
     try:
         response = request.invoke_subrequest(subrequest, use_tweens=False)
@@ -160,15 +176,29 @@ def run_item(
             savepoint.commit()
     except Exception:
         savepoint.rollback()
-        exc_info = sys.exc_info()
-        response = subrequest.invoke_exception_view(exc_info)
-    else:
-        if not succeeded:
-            savepoint.rollback()
+        return subrequest.invoke_exception_view(sys.exc_info())
+    if not succeeded:
+        savepoint.rollback()
+    return response
 
-    body = json.loads(response.body) if response.body else None
-    headers = {name: response.headers[name] for name in KEPT_HEADERS if name in response.headers}
-    return ItemResult(item.id, response.status_int, headers, body)
+
+def _caller_deactivated(request: Any) -> bool:
+    """Return whether an earlier item deactivated the user who sent the batch.
+
+    Deactivation ends the user's sessions and API keys, so from then on a
+    standalone request of theirs would get 401.
+    """
+    identity = request.identity
+    return identity is not None and identity.user is not None and not identity.user.is_active
+
+
+def _invoke_error_view(subrequest: Request, error: ApiError) -> Any:
+    """Return the response that the error views give ``subrequest`` for ``error``."""
+    subrequest.registry = subrequest.environ[PARENT_REQUEST_KEY].registry
+    try:
+        raise error
+    except ApiError:
+        return subrequest.invoke_exception_view(sys.exc_info())
 
 
 def _build_subrequest(request: Any, item: BatchItem, path: str) -> Request:

@@ -7,9 +7,14 @@ from typing import Any
 
 from pyramid.view import view_config
 
-from access_platform.batch.envelope import execution_order, parse_envelope
+from access_platform.batch.envelope import (
+    check_idempotency_keys,
+    execution_order,
+    parse_envelope,
+)
 from access_platform.batch.resources import BatchResource
 from access_platform.batch.runner import ItemResult, run_item
+from access_platform.idempotency import HEADER as IDEMPOTENCY_HEADER
 from access_platform.idempotency import idempotent
 from access_platform.payloads import json_body
 from access_platform.rbac.permissions import AUTHENTICATED
@@ -28,6 +33,7 @@ def run_batch(context: BatchResource, request: Any) -> dict[str, Any]:
     """Run every item and answer 200 with one result per item, in request order."""
     max_requests = request.registry.settings["access_platform.batch.max_requests"]
     items = parse_envelope(json_body(request), max_requests)
+    check_idempotency_keys(items, request.headers.get(IDEMPOTENCY_HEADER))
     ordered = execution_order(items)
 
     results: dict[str, ItemResult] = {}

@@ -9,7 +9,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, event, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from access_platform.db import Base, UTCDateTime, folded_text, new_id, utcnow
-from access_platform.users.models import fold
+from access_platform.users.models import fold_to_fit
 
 MEMBERSHIP_MODES = ("assigned", "dynamic")
 MEMBER_TYPES = ("user", "group")
@@ -50,7 +50,8 @@ class Group(Base):
 @event.listens_for(Group, "before_insert")
 @event.listens_for(Group, "before_update")
 def _fold_group_columns(_mapper: Any, _connection: Any, group: Group) -> None:
-    group.display_name_folded = fold(group.display_name)
+    column = Group.__table__.c.display_name_folded
+    group.display_name_folded = fold_to_fit(group.display_name, column, "display_name")
 
 
 class GroupMember(Base):

@@ -33,7 +33,7 @@ from access_platform.listing import SortKey, datetime_sort_key
 from access_platform.rbac.models import Role, RoleAssignment
 from access_platform.rbac.services import find_assignment, require_holdings
 from access_platform.security import require_permission
-from access_platform.users.models import User, fold
+from access_platform.users.models import User, fold, fold_to_fit
 from access_platform.workspaces.models import Workspace
 
 log = logging.getLogger(__name__)
@@ -132,7 +132,7 @@ def create_invitation(request: Any, fields: dict[str, Any]) -> Invitation:
     workspace_id = workspace.id
     invitation = Invitation(
         email=email,
-        email_folded=fold(email),
+        email_folded=fold_to_fit(email, Invitation.__table__.c.email_folded, "email"),
         workspace_id=workspace.id,
         role_id=role.id,
         user_id=user.id,

@@ -9,7 +9,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, event, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from access_platform.db import Base, UTCDateTime, new_id, utcnow
-from access_platform.users.models import fold
+from access_platform.users.models import fold_to_fit
 
 # Built-in roles have fixed ids, so that the migration that seeds them and
 # the code that assigns them agree.
@@ -57,7 +57,7 @@ class Role(Base):
 @event.listens_for(Role, "before_insert")
 @event.listens_for(Role, "before_update")
 def _fold_role_columns(_mapper: Any, _connection: Any, role: Role) -> None:
-    role.name_folded = fold(role.name)
+    role.name_folded = fold_to_fit(role.name, Role.__table__.c.name_folded, "name")
 
 
 class RolePermission(Base):

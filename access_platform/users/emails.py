@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Row, delete, select
 from sqlalchemy.orm import Session
 
-from access_platform.users.models import User, UserEmail, fold
+from access_platform.users.models import User, UserEmail, fold_to_fit
 
 
 def primary_email(emails: list[dict[str, Any]]) -> str | None:
@@ -38,7 +38,7 @@ def replace_emails(
                 user_id=user.id,
                 position=position,
                 value=email.value,
-                value_folded=fold(email.value),
+                value_folded=fold_to_fit(email.value, UserEmail.__table__.c.value_folded, "emails"),
                 type=email.type,
                 primary=email.primary,
                 display=email.display,

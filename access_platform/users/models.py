@@ -10,6 +10,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from access_platform.db import Base, UTCDateTime, folded_text, new_id, utcnow
+from access_platform.errors import validation_error
 
 USER_STATUSES = ("active", "deactivated", "invited")
 
@@ -27,6 +28,28 @@ def fold(text: str | None) -> str:
     if not text:
         return ""
     return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
+
+
+def fold_to_fit(text: str | None, column: Any, field: str) -> str:
+    """Return ``fold(text)`` for storing in ``column``.
+
+    Folding can make text longer: "ß" folds to "ss", and NFKC expands
+    some characters, such as ligatures, to several. A value within its
+    field's length limit may therefore not fit the folded column.
+
+    :raises ApiError: 422 naming ``field`` when the folded form is longer
+        than ``column`` holds.
+    """
+    folded = fold(text)
+    limit = column.type.length
+    if len(folded) > limit:
+        detail = (
+            f"{field} is too long once folded for case-insensitive comparison: "
+            f"{len(folded)} characters, at most {limit}. Some characters, such as ß, "
+            "fold to more than one."
+        )
+        raise validation_error([{"pointer": f"#/{field}", "detail": detail}], detail=detail)
+    return folded
 
 
 def fold_user_name(user_name: str) -> str:
@@ -85,9 +108,12 @@ class User(Base):
 @event.listens_for(User, "before_insert")
 @event.listens_for(User, "before_update")
 def _fold_user_columns(_mapper: Any, _connection: Any, user: User) -> None:
-    user.user_name_folded = fold_user_name(user.user_name)
-    user.display_name_folded = fold(user.display_name)
-    user.email_folded = fold(user.email)
+    columns = User.__table__.c
+    user.user_name_folded = fold_to_fit(user.user_name, columns.user_name_folded, "user_name")
+    user.display_name_folded = fold_to_fit(
+        user.display_name, columns.display_name_folded, "display_name"
+    )
+    user.email_folded = fold_to_fit(user.email, columns.email_folded, "email")
 
 
 class UserEmail(Base):

@@ -9,7 +9,7 @@ from sqlalchemy import Index, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from access_platform.db import Base, UTCDateTime, folded_text, new_id, utcnow
-from access_platform.users.models import fold
+from access_platform.users.models import fold_to_fit
 
 
 class Workspace(Base):
@@ -30,4 +30,5 @@ class Workspace(Base):
 @event.listens_for(Workspace, "before_insert")
 @event.listens_for(Workspace, "before_update")
 def _fold_workspace_columns(_mapper: Any, _connection: Any, workspace: Workspace) -> None:
-    workspace.name_folded = fold(workspace.name)
+    column = Workspace.__table__.c.name_folded
+    workspace.name_folded = fold_to_fit(workspace.name, column, "name")

@@ -324,6 +324,50 @@ def test_item_credentials_are_ignored(testapp, admin, factory):
     assert response.json["responses"][0]["status"] == 403
 
 
+def test_items_after_the_caller_deactivates_itself_get_401(testapp, factory):
+    caller = factory.user(admin=True)
+    other = factory.user()
+
+    response = testapp.post_json(
+        BATCH,
+        {
+            "requests": [
+                {"id": "a", "method": "POST", "url": f"/users/{caller.user_id}/deactivate"},
+                {
+                    "id": "b",
+                    "method": "PATCH",
+                    "url": f"/users/{other.user_id}",
+                    "body": {"given_name": "B"},
+                },
+                create_item("c", "late@example.com"),
+            ]
+        },
+        headers=caller.headers,
+    )
+
+    results = by_id(response)
+    assert [results[key]["status"] for key in "abc"] == [200, 401, 401]
+    assert "deactivated the user who sent it" in results["b"]["body"]["detail"]
+    assert results["b"]["headers"]["Content-Type"] == "application/problem+json"
+    standalone = testapp.get(USERS, headers=caller.headers, status=401)
+    assert standalone.json["status"] == 401
+
+
+def test_item_sharing_the_batch_idempotency_key_gets_422(testapp, admin):
+    item = create_item("2", "keyed@example.com")
+    item["headers"] = {**JSON, "idempotency-key": "shared-key"}
+
+    response = testapp.post_json(
+        BATCH,
+        {"requests": [create_item("1", "plain@example.com"), item]},
+        headers={**admin.headers, "Idempotency-Key": "shared-key"},
+        status=422,
+    )
+
+    assert response.json["request_ids"] == ["2"]
+    assert user_count(testapp, admin) == 1
+
+
 # --- Case C-12 ---------------------------------------------------------------------
 
 
