@@ -4,12 +4,10 @@ Every ``$batch`` item runs in a savepoint of its own, so each item costs a
 ``SAVEPOINT`` and a ``RELEASE SAVEPOINT`` beside its real work. Two changes
 make that cheaper, without changing what is committed:
 
-- The statements go straight to the driver's cursor. SQLAlchemy would
-  otherwise compile a new savepoint clause each time, because savepoint
-  names are not cached, and run it through its whole execution path,
-  which cost more than the statement itself in profiles. Errors still
-  come out as SQLAlchemy's exceptions. Engine events such as
-  ``before_cursor_execute`` do not see these statements.
+- The statements go straight to the driver (see :mod:`access_platform.driver`).
+  SQLAlchemy would otherwise compile a new savepoint clause each time,
+  because savepoint names are not cached, and run it through its whole
+  execution path.
 - On PostgreSQL a release is held back until the next ``SAVEPOINT``, and
   both go in one round trip. When the transaction ends first, the release
   is never sent, because ``COMMIT`` and ``ROLLBACK`` end every savepoint. A savepoint whose release
@@ -24,49 +22,24 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError
+
+from access_platform import driver
 
 # Key in Connection.info (kept per database connection) under which the
 # name of a savepoint whose release is held back is stored.
 HELD_RELEASE_KEY = "access_platform.held_savepoint_release"
 
 
-def _run(connection: Connection, statement: str) -> None:
-    """Send ``statement``, which takes no parameters, on the driver connection under ``connection``.
-
-    :raises DBAPIError: the subclass that SQLAlchemy would raise, such as
-        ``OperationalError``; a lost connection is invalidated first.
-    """
-    dialect = connection.dialect
-    cursor = connection.connection.cursor()
-    try:
-        cursor.execute(statement)
-    except dialect.loaded_dbapi.Error as error:
-        lost = dialect.is_disconnect(error, connection.connection, cursor)
-        if lost:
-            connection.invalidate(error)
-        raise DBAPIError.instance(
-            statement,
-            None,
-            error,
-            dialect.loaded_dbapi.Error,
-            connection_invalidated=lost,
-            dialect=dialect,
-        ) from error
-    finally:
-        cursor.close()
-
-
 def _savepoint(dialect: Any, connection: Connection, name: str) -> None:
     held = connection.info.pop(HELD_RELEASE_KEY, None)
     if held is not None:
-        _run(connection, f"RELEASE SAVEPOINT {held}; SAVEPOINT {name}")
+        driver.execute(connection, f"RELEASE SAVEPOINT {held}; SAVEPOINT {name}")
     else:
-        _run(connection, f"SAVEPOINT {name}")
+        driver.execute(connection, f"SAVEPOINT {name}")
 
 
 def _plain_savepoint(dialect: Any, connection: Connection, name: str) -> None:
-    _run(connection, f"SAVEPOINT {name}")
+    driver.execute(connection, f"SAVEPOINT {name}")
 
 
 def _rollback_to_savepoint(dialect: Any, connection: Connection, name: str) -> None:
@@ -74,7 +47,7 @@ def _rollback_to_savepoint(dialect: Any, connection: Connection, name: str) -> N
     # opening a savepoint sends any held release first. Rolling back to
     # ``name`` ends that savepoint too.
     connection.info.pop(HELD_RELEASE_KEY, None)
-    _run(connection, f"ROLLBACK TO SAVEPOINT {name}")
+    driver.execute(connection, f"ROLLBACK TO SAVEPOINT {name}")
 
 
 def _hold_release(dialect: Any, connection: Connection, name: str) -> None:
@@ -84,7 +57,7 @@ def _hold_release(dialect: Any, connection: Connection, name: str) -> None:
 
 
 def _plain_release(dialect: Any, connection: Connection, name: str) -> None:
-    _run(connection, f"RELEASE SAVEPOINT {name}")
+    driver.execute(connection, f"RELEASE SAVEPOINT {name}")
 
 
 def _forget_held_release(connection: Connection) -> None:

@@ -171,6 +171,8 @@ def _clip(text: str | None, length: int) -> str | None:
     """
     if text is None:
         return None
+    if text.isprintable():
+        return text[:length]
     printable = "".join(character if character.isprintable() else "?" for character in text)
     return printable[:length]
 

@@ -9,6 +9,7 @@ while each item's view still checks its own permission.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import re
@@ -48,23 +49,34 @@ SUPPORTED = (
 DROPPED_HEADERS = frozenset(
     {"authorization", "cookie", "x-api-key", "x-csrf-token", "content-length", "host"}
 )
+# WSGI environ key of the environ that each item of a batch starts from.
+BASE_ENVIRON_KEY = "access_platform.batch_base_environ"
 # Response headers copied into each item's result.
 KEPT_HEADERS = ("Content-Type", "Location", "ETag", "Retry-After", "Allow")
 
 
 @dataclass
 class ItemResult:
+    """The outcome of one item, as the batch response lists it."""
+
     id: str
     status: int
     headers: dict[str, str]
-    body: Any
+    # The item's response body as JSON text, ``null`` when it has none. It
+    # goes into the batch response as it is, rather than being parsed and
+    # serialized again.
+    body_json: str
 
     @property
     def succeeded(self) -> bool:
         return 200 <= self.status < 300
 
-    def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "status": self.status, "headers": self.headers, "body": self.body}
+    def to_json_text(self) -> str:
+        """Return the item's member of the batch response's ``responses`` array."""
+        return (
+            f'{{"id": {json.dumps(self.id)}, "status": {self.status}, '
+            f'"headers": {json.dumps(self.headers)}, "body": {self.body_json}}}'
+        )
 
 
 def _relative_path(url: str) -> str:
@@ -89,7 +101,7 @@ def _url_problem(url: str) -> str | None:
 def _error_result(request: Any, item: BatchItem, path: str, error: ApiError) -> ItemResult:
     body, media_type = render_error(error, path, _item_request_id(request, item))
     headers = {"Content-Type": media_type, **error.headers}
-    return ItemResult(item.id, error.status, headers, json.loads(body))
+    return ItemResult(item.id, error.status, headers, body.decode("utf-8"))
 
 
 def _item_request_id(request: Any, item: BatchItem) -> str:
@@ -160,9 +172,18 @@ def run_item(
     else:
         response = _invoke_in_savepoint(request, subrequest, position)
 
-    body = json.loads(response.body) if response.body else None
     headers = {name: response.headers[name] for name in KEPT_HEADERS if name in response.headers}
-    return ItemResult(item.id, response.status_int, headers, body)
+    return ItemResult(item.id, response.status_int, headers, _body_json(response))
+
+
+def _body_json(response: Any) -> str:
+    """Return the body of ``response`` as JSON text: as it is when it is JSON, else as a string."""
+    if not response.body:
+        return "null"
+    text = response.body.decode("utf-8", errors="replace")
+    if (response.content_type or "").endswith("json"):
+        return text
+    return json.dumps(text)
 
 
 def _invoke_in_savepoint(request: Any, subrequest: Request, position: int) -> Any:
@@ -201,10 +222,26 @@ def _invoke_error_view(subrequest: Request, error: ApiError) -> Any:
         return subrequest.invoke_exception_view(sys.exc_info())
 
 
+def _base_environ(request: Any) -> dict[str, Any]:
+    """Return the WSGI environ that every item of the batch ``request`` starts from.
+
+    Built once per batch with ``Request.blank``, which derives the host,
+    port, scheme and script name from the batch's URL.
+    """
+    base = request.environ.get(BASE_ENVIRON_KEY)
+    if base is None:
+        base = Request.blank("/", base_url=request.application_url).environ
+        base["REMOTE_ADDR"] = request.remote_addr
+        request.environ[BASE_ENVIRON_KEY] = base
+    return base
+
+
 def _build_subrequest(request: Any, item: BatchItem, path: str) -> Request:
-    subrequest = request_class(request.registry).blank(
-        path, base_url=request.application_url, method=item.method
-    )
+    environ = dict(_base_environ(request))
+    environ["REQUEST_METHOD"] = item.method
+    environ["PATH_INFO"] = path
+    environ["wsgi.input"] = io.BytesIO()
+    subrequest = request_class(request.registry)(environ)
     for name, value in item.headers.items():
         if name.lower() not in DROPPED_HEADERS:
             subrequest.headers[name] = value
@@ -214,5 +251,4 @@ def _build_subrequest(request: Any, item: BatchItem, path: str) -> Request:
             subrequest.headers["Content-Type"] = "application/json"
     subrequest.environ[PARENT_REQUEST_KEY] = request
     subrequest.environ[REQUEST_ID_ENVIRON_KEY] = _item_request_id(request, item)
-    subrequest.remote_addr = request.remote_addr
     return subrequest

@@ -34,6 +34,10 @@ from access_platform.users.resources import (
 from access_platform.users.schemas import USER_READ_ONLY_FIELDS, UserCreateSchema, UserPatchSchema
 from access_platform.workspaces.models import Workspace
 
+# Schemas hold no state between calls, so one instance serves every request.
+USER_CREATE_SCHEMA = UserCreateSchema()
+USER_PATCH_SCHEMA = UserPatchSchema()
+
 
 @view_config(context=UserCollection, request_method="GET", permission="users.read", renderer="json")
 def list_users(context: UserCollection, request: Any) -> dict[str, Any]:
@@ -62,7 +66,7 @@ def list_users(context: UserCollection, request: Any) -> dict[str, Any]:
     decorator=idempotent,
 )
 def create_user(context: UserCollection, request: Any) -> dict[str, Any]:
-    body = validated_body(request, UserCreateSchema(), USER_READ_ONLY_FIELDS)
+    body = validated_body(request, USER_CREATE_SCHEMA, USER_READ_ONLY_FIELDS)
     user = services.create_user(request.dbsession, body)
     record_created(request, "user.create", "user", user)
     created(request, user_location(request, user), user.version)
@@ -81,7 +85,7 @@ def get_user(context: UserResource, request: Any) -> dict[str, Any]:
 def patch_user(context: UserResource, request: Any) -> dict[str, Any]:
     lock_for_update(request.dbsession, context.user)
     check_if_match(request, context.user.version)
-    changes = validated_body(request, UserPatchSchema(), USER_READ_ONLY_FIELDS)
+    changes = validated_body(request, USER_PATCH_SCHEMA, USER_READ_ONLY_FIELDS)
     with record_changes(request, "user.update", "user", context.user):
         user = services.update_user(request.dbsession, context.user, changes)
     set_etag(request, user.version)

@@ -105,3 +105,19 @@ def test_savepoint_statement_errors_come_out_as_sqlalchemy_errors(registry):
 
     assert "ROLLBACK TO SAVEPOINT never_opened" in str(raised.value)
     assert not raised.value.connection_invalidated
+
+
+def test_insert_row_errors_hide_parameters(registry):
+    user = _user("checked")
+    user.status = "unknown"
+
+    with (
+        pytest.raises(IntegrityError) as raised,
+        session_scope(registry.db_session_factory) as dbsession,
+    ):
+        insert_row(dbsession, user, "user_name_folded", CONFLICT)
+
+    assert "ck_users_status" in str(raised.value.orig) or "CHECK" in str(raised.value.orig)
+    assert "SQL parameters hidden" in str(raised.value)
+    assert "INSERT INTO users" in str(raised.value)
+    assert _user_names(registry) == set()
