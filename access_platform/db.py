@@ -91,8 +91,8 @@ def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         # LIKE compares as PostgreSQL's does: exactly. Case-insensitive
         # lookups compare folded columns or lower() on both sides instead.
         cursor.execute("PRAGMA case_sensitive_like=ON")
-        # Savepoints keep their undo pages in a temporary journal; in
-        # memory rather than in a file, each $batch item writes faster.
+        # Savepoints keep their undo pages in a temporary journal, which
+        # is faster for each $batch item in memory than in a file.
         cursor.execute("PRAGMA temp_store=MEMORY")
     finally:
         cursor.close()
@@ -239,10 +239,11 @@ def insert_row(dbsession: Session, row: Any, column_name: str, conflict: ApiErro
     """Insert one new ORM object with a single INSERT and make it persistent in ``dbsession``.
 
     A faster path than ``add()`` and ``flush()`` for hot creates: the unit of
-    work's bookkeeping costs several times the INSERT itself, and the
-    INSERT goes straight to the driver (see :mod:`access_platform.driver`). The mapper's
-    ``before_insert`` and ``after_insert`` listeners still run, and Python
-    column defaults still apply, so the row is the one a flush would write.
+    work's bookkeeping costs several times the INSERT itself. The INSERT
+    goes straight to the driver (see :mod:`access_platform.driver`). The
+    mapper's ``before_insert`` and ``after_insert`` listeners still run, and
+    Python column defaults still apply, so the row is the one a flush would
+    write.
     Pending changes are flushed first, to keep statement order.
 
     :raises ApiError: ``conflict`` when the INSERT breaks the unique

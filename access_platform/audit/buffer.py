@@ -51,7 +51,7 @@ def discard_since(dbsession: Session, position: int) -> None:
     """Drop the events recorded after :func:`mark` returned ``position``.
 
     For savepoints kept without a nested session transaction, such as a
-    ``$batch`` item's: their rollback fires no session event.
+    ``$batch`` item's, because their rollback fires no session event.
     """
     pending = dbsession.info.get(BUFFER_KEY)
     if pending:

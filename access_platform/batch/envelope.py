@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from access_platform.errors import ApiError, validation_error
+from access_platform.idempotency import HEADER as IDEMPOTENCY_HEADER
 
 ITEM_FIELDS = frozenset({"id", "method", "url", "headers", "body", "dependsOn"})
 
@@ -141,17 +142,16 @@ def check_idempotency_keys(items: list[BatchItem], batch_key: str | None) -> Non
         item.id
         for item in items
         if any(
-            name.lower() == "idempotency-key" and value == batch_key
+            name.lower() == IDEMPOTENCY_HEADER.lower() and value == batch_key
             for name, value in item.headers.items()
         )
     ]
     if clashing:
-        raise _id_problem(
-            "Requests "
-            + ", ".join(clashing)
-            + " send the batch's own Idempotency-Key; give each item a key of its own.",
-            clashing,
+        detail = (
+            f"Requests {', '.join(clashing)} send the batch's own {IDEMPOTENCY_HEADER}. "
+            "Give each item a key of its own."
         )
+        raise _id_problem(detail, clashing)
 
 
 def execution_order(items: list[BatchItem]) -> list[BatchItem]:

@@ -23,6 +23,7 @@ from pyramid.request import Request
 from access_platform.batch.envelope import BatchItem
 from access_platform.batch.savepoint import ItemSavepoint
 from access_platform.db import PARENT_REQUEST_KEY
+from access_platform.error_views import error_response
 from access_platform.errors import ApiError, problem_type, render_error
 from access_platform.middleware import REQUEST_ID_ENVIRON_KEY
 from access_platform.request_class import request_class
@@ -143,8 +144,8 @@ def run_item(
 ) -> ItemResult:
     """Run one item, or return 424, 400 or 405 for it without running it.
 
-    ``position`` is the item's place in the order of execution; it names
-    the item's savepoint.
+    ``position`` is the item's place in the order of execution, which
+    names the item's savepoint.
     """
     path = "/api/v1" + _relative_path(item.url)
     failed = [dependency for dependency in item.depends_on if not results[dependency].succeeded]
@@ -168,7 +169,7 @@ def run_item(
 
     subrequest = _build_subrequest(request, item, path)
     if _caller_deactivated(request):
-        response = _invoke_error_view(subrequest, ApiError(401, CALLER_DEACTIVATED))
+        response = _error_response(subrequest, ApiError(401, CALLER_DEACTIVATED))
     else:
         response = _invoke_in_savepoint(request, subrequest, position)
 
@@ -213,13 +214,10 @@ def _caller_deactivated(request: Any) -> bool:
     return identity is not None and identity.user is not None and not identity.user.is_active
 
 
-def _invoke_error_view(subrequest: Request, error: ApiError) -> Any:
+def _error_response(subrequest: Request, error: ApiError) -> Any:
     """Return the response that the error views give ``subrequest`` for ``error``."""
     subrequest.registry = subrequest.environ[PARENT_REQUEST_KEY].registry
-    try:
-        raise error
-    except ApiError:
-        return subrequest.invoke_exception_view(sys.exc_info())
+    return error_response(subrequest, error)
 
 
 def _base_environ(request: Any) -> dict[str, Any]:

@@ -54,7 +54,7 @@ class ItemSavepoint:
     def commit(self) -> None:
         """Write the item's pending changes and release its savepoint.
 
-        :raises Exception: whatever the final flush raises; the item has
+        :raises Exception: whatever the final flush raises. The item has
             then failed, and the caller rolls it back.
         """
         self.dbsession.flush()
@@ -98,7 +98,7 @@ class ItemSavepoint:
 @event.listens_for(Session, "before_flush")
 def _nest_flush_in_item(session: Session, _flush_context: Any, _instances: Any) -> None:
     # Open the nested session transaction that keeps a failed flush from
-    # rolling back the whole batch; see the module docstring.
+    # rolling back the whole batch, as the module docstring explains.
     item = session.info.get(OPEN_ITEM_KEY)
     if item is not None and session.get_nested_transaction() is item.outer_nested:
         session.begin_nested()

@@ -42,7 +42,7 @@ def test_failed_item_leaves_nothing_behind(registry):
         first_item.commit()
 
         failed = ItemSavepoint(dbsession, "item_1")
-        gone = _create(dbsession, "gone")
+        rolled_back_user = _create(dbsession, "gone")
         change = sa.update(User).where(User.id == existing.id)
         dbsession.execute(change.values(display_name="changed by a failure"))
         existing.display_name = "changed in memory"
@@ -51,7 +51,7 @@ def test_failed_item_leaves_nothing_behind(registry):
 
         # The session drops the failed item too: its new row is no longer
         # in the session, and the old row shows the database's value again.
-        assert gone not in dbsession
+        assert rolled_back_user not in dbsession
         assert existing.display_name == "existing"
 
         last = ItemSavepoint(dbsession, "item_2")
@@ -68,9 +68,9 @@ def test_failed_orm_flush_rolls_back_only_its_item(registry):
     with session_scope(registry.db_session_factory) as dbsession:
         first = _create(dbsession, "first")
 
-        kept = ItemSavepoint(dbsession, "item_0")
+        first_item = ItemSavepoint(dbsession, "item_0")
         first.display_name = "renamed by the first item"
-        kept.commit()
+        first_item.commit()
 
         failed = ItemSavepoint(dbsession, "item_1")
         second = _create(dbsession, "second")

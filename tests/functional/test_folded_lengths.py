@@ -72,7 +72,7 @@ def test_batch_item_with_long_folded_value_fails_alone(testapp, admin):
     assert statuses == [201, 422]
 
 
-def test_scim_create_with_long_folded_value_gets_scim_error(testapp, factory):
+def test_scim_long_folded_name_gets_400(testapp, factory):
     token = factory.scim_token()
     response = testapp.post_json(
         "/scim/v2/Users",
@@ -85,9 +85,9 @@ def test_scim_create_with_long_folded_value_gets_scim_error(testapp, factory):
     assert response.json["scimType"] == "invalidValue"
 
 
-def test_scim_email_with_long_folded_value_gets_scim_error(testapp, factory):
+def test_scim_long_folded_email_gets_400(testapp, factory):
     token = factory.scim_token()
-    # 165 characters, within the 320 of an email; 325 once folded.
+    # 165 characters, within the 320 of an email, but 325 once folded.
     email = "ß" * 160 + "@x.io"
 
     response = testapp.post_json(
